@@ -1,0 +1,151 @@
+# jokes - a live feed of random jokes: jokes-fetch, jokes-pushd, jokes-fcgi.
+#
+#   make             build the three programs into build/
+#   make run         run the whole stack on http://127.0.0.1:8080/jokes/ (PROXY=nginx|lighttpd)
+#   make test        install what is missing, build, run every test
+#   make bench       benchmarks (figures for docs/performance.md)
+#   make install     PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR, SYSCONFDIR, DATADIR, STATEDIR
+#   make SANITIZE=address,undefined   build with sanitizers (into build-san/)
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/jokes
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+STATEDIR   ?= /var/lib/jokes
+RUNDIR     ?= /run/jokes
+DESTDIR    ?=
+PROXY      ?= nginx
+PORT       ?= 8080
+
+PKGS := libcurl jansson sqlite3 libwebsockets fcgi
+CC   ?= cc
+ifeq ($(CC),cc)
+CC := gcc
+endif
+
+WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wno-format-nonliteral
+ifdef CI
+WARN += -Werror
+endif
+ifdef WERROR
+WARN += -Werror
+endif
+
+ifdef SANITIZE
+O := build-san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+O := build
+SANFLAGS :=
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -Ilib -I$(O)/gen -DJOKES_VERSION='"$(VERSION)"' \
+	-DJOKES_SYSCONFDIR='"$(SYSCONFDIR)"' -DJOKES_DATADIR='"$(DATADIR)"'
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   += $(PKG_LIBS) -lm
+
+PROGS := $(O)/jokes-fetch $(O)/jokes-pushd $(O)/jokes-fcgi
+
+all: $(PROGS)
+
+# --- objects --------------------------------------------------------------------
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/gen/%.o: $(O)/gen/%.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+LIB_OBJ   := $(patsubst %.c,$(O)/%.o,$(wildcard lib/*.c))
+$(O)/libjokes.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@); rm -f $@
+	$(AR) rcs $@ $^
+
+# --- jokes-fetch (cron/) ------------------------------------------------------
+FETCH_GEN := $(O)/gen/bundled_jokes.o
+FETCH_OBJ := $(patsubst %.c,$(O)/%.o,$(filter-out cron/main.c,$(wildcard cron/*.c))) \
+	$(if $(wildcard cron/bundled-jokes.txt),$(FETCH_GEN))
+$(O)/gen/bundled_jokes.c: cron/bundled-jokes.txt tools/embed-jokes.awk
+	@mkdir -p $(dir $@)
+	awk -f tools/embed-jokes.awk $< > $@.tmp && mv $@.tmp $@
+$(O)/libfetch.a: $(FETCH_OBJ)
+	@mkdir -p $(dir $@); rm -f $@
+	$(AR) rcs $@ $^
+$(O)/jokes-fetch: $(O)/cron/main.o $(O)/libfetch.a $(O)/libjokes.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- jokes-pushd (pushd/) -----------------------------------------------------
+PUSHD_OBJ := $(patsubst %.c,$(O)/%.o,$(filter-out pushd/main.c,$(wildcard pushd/*.c)))
+$(O)/libpushd.a: $(PUSHD_OBJ)
+	@mkdir -p $(dir $@); rm -f $@
+	$(AR) rcs $@ $^
+$(O)/jokes-pushd: $(O)/pushd/main.o $(O)/libpushd.a $(O)/libjokes.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- jokes-fcgi (fcgi/) -------------------------------------------------------
+FCGI_OBJ := $(patsubst %.c,$(O)/%.o,$(filter-out fcgi/main.c,$(wildcard fcgi/*.c)))
+$(O)/libfcgiapp.a: $(FCGI_OBJ)
+	@mkdir -p $(dir $@); rm -f $@
+	$(AR) rcs $@ $^
+$(O)/jokes-fcgi: $(O)/fcgi/main.o $(O)/libfcgiapp.a $(O)/libjokes.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- unit tests: tests/unit/test_*.c, each linked with every part's archive -----
+APP_LIBS   := $(O)/libfetch.a $(O)/libpushd.a $(O)/libfcgiapp.a $(O)/libjokes.a
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
+$(O)/tests/%: $(O)/tests/unit/%.o $(O)/tests/unit/unit.o $(APP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(O)/tests/unit/unit.o $(APP_LIBS) $(LDLIBS)
+unit: $(UNIT_BINS)
+
+# --- fuzz targets (clang, libFuzzer): tests/fuzz/fuzz_*.c ----------------------
+FUZZ_SECS ?= 60
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz: deps
+	tools/fuzz.sh $(FUZZ_SECS) $(FUZZ_SRC)
+
+# --- the things people run ------------------------------------------------------
+deps:
+	@tools/deps.sh
+
+run: deps all
+	tools/run.sh $(PROXY) $(PORT)
+
+# make test: set-up, the normal build, unit tests again under ASan+UBSan, every test.
+test:
+	@tools/deps.sh --test
+	$(MAKE) all unit
+	$(MAKE) SANITIZE=address,undefined unit
+	tests/run.sh
+
+bench: deps all
+	bench/run.sh
+
+lint: deps
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --std=c11 -Ilib -D_GNU_SOURCE lib cron pushd fcgi
+	clang-tidy --quiet $(wildcard lib/*.c cron/*.c pushd/*.c fcgi/*.c) -- \
+		$(CPPFLAGS) -std=c11 $(PKG_CFLAGS)
+
+format:
+	clang-format -i $(wildcard lib/*.[ch] cron/*.[ch] pushd/*.[ch] fcgi/*.[ch])
+
+install: all
+	tools/install.sh install
+uninstall:
+	tools/install.sh uninstall
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all unit fuzz deps run test bench lint format install uninstall clean
+export PREFIX BINDIR SBINDIR MANDIR DATADIR SYSCONFDIR STATEDIR RUNDIR DESTDIR O VERSION
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,466 @@
+/* config.c - jokes.conf parsing against one whitelist of keys, plus env and flags. */
+#include "config.h"
+
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_LEVEL };
+
+struct key {
+	const char *name;
+	enum key_type type;
+	enum config_owner owner;
+	size_t offset;
+	size_t size; /* KEY_STR: buffer size */
+	long min, max;
+	const char *def;
+	const char *help;
+};
+
+#define STR(n, o, d, h) {#n, KEY_STR, o, offsetof(struct config, n), sizeof(((struct config *)0)->n), 0, 0, d, h}
+#define INT(n, o, lo, hi, d, h) {#n, KEY_INT, o, offsetof(struct config, n), 0, lo, hi, d, h}
+#define BOOL(n, o, d, h) {#n, KEY_BOOL, o, offsetof(struct config, n), 0, 0, 1, d, h}
+
+static const struct key keys[] = {
+	STR(state_dir, CONFIG_SHARED, "/var/lib/jokes", "directory of the database and the fetch lock"),
+	STR(db_path, CONFIG_SHARED, "", "SQLite database (default: STATE_DIR/jokes.db)"),
+	STR(notify_socket, CONFIG_SHARED, "/run/jokes/notify.sock", "Unix socket where jokes-pushd hears of new jokes"),
+	{"log_level", KEY_LEVEL, CONFIG_SHARED, offsetof(struct config, log_level), 0, 0, 3, "info", "error, warn, info or debug"},
+
+	STR(fetch_sources, CONFIG_FETCH, "chucknorris, bundled", "sources to try, in order"),
+	STR(fetch_chucknorris_url, CONFIG_FETCH, "https://api.chucknorris.io/jokes/random", "chucknorris.io endpoint"),
+	STR(fetch_icanhazdadjoke_url, CONFIG_FETCH, "https://icanhazdadjoke.com/", "icanhazdadjoke endpoint"),
+	STR(fetch_jokeapi_url, CONFIG_FETCH, "https://v2.jokeapi.dev/joke/Any?safe-mode", "JokeAPI v2 endpoint"),
+	STR(fetch_official_url, CONFIG_FETCH, "https://official-joke-api.appspot.com/random_joke", "Official Joke API endpoint"),
+	STR(fetch_contact_url, CONFIG_FETCH, "https://github.com/jokes/jokes", "contact URL sent in the User-Agent"),
+	INT(fetch_connect_timeout_ms, CONFIG_FETCH, 100, 60000, "3000", "connect timeout per request"),
+	INT(fetch_timeout_ms, CONFIG_FETCH, 100, 120000, "8000", "total timeout per request"),
+	INT(fetch_budget_ms, CONFIG_FETCH, 100, 600000, "12000", "time budget for all sources of one fetch"),
+	INT(fetch_retries, CONFIG_FETCH, 0, 10, "1", "retries of a failing source before the next one"),
+	INT(fetch_max_body, CONFIG_FETCH, 1024, 1048576, "65536", "largest API answer read, in bytes"),
+	INT(fetch_notify_timeout_ms, CONFIG_FETCH, 10, 10000, "500", "send timeout of the notify to jokes-pushd"),
+
+	STR(pushd_listen, CONFIG_PUSHD, "unix:/run/jokes/ws.sock", "WebSocket listener: HOST:PORT or unix:PATH"),
+	STR(pushd_metrics_listen, CONFIG_PUSHD, "127.0.0.1:9108", "health and metrics listener: HOST:PORT, or empty for none"),
+	STR(pushd_socket_group, CONFIG_PUSHD, "", "group given the Unix sockets (mode 0660)"),
+	STR(pushd_allowed_origins, CONFIG_PUSHD, "", "extra allowed Origin values, comma separated"),
+	BOOL(pushd_allow_no_origin, CONFIG_PUSHD, "no", "accept upgrades without an Origin header"),
+	INT(pushd_workers, CONFIG_PUSHD, 0, 64, "0", "worker processes (0: one per core)"),
+	INT(pushd_ring_size, CONFIG_PUSHD, 1, 100000, "500", "jokes kept for replay"),
+	INT(pushd_ping_secs, CONFIG_PUSHD, 1, 3600, "25", "ping an idle client after this many seconds"),
+	INT(pushd_ping_timeout_secs, CONFIG_PUSHD, 1, 3600, "10", "close a client that has not answered a ping"),
+	INT(pushd_poll_secs, CONFIG_PUSHD, 1, 3600, "5", "read new jokes from the database at least this often"),
+	INT(pushd_max_clients, CONFIG_PUSHD, 1, 1000000, "100000", "most WebSocket clients held at once"),
+	INT(pushd_max_backlog, CONFIG_PUSHD, 1, 100000, "256", "unsent jokes a client may fall behind before it is closed"),
+
+	INT(fcgi_page_size, CONFIG_FCGI, 1, 100, "20", "jokes per page"),
+	STR(fcgi_static_url, CONFIG_FCGI, "/jokes/static", "URL prefix of the page's CSS and script"),
+	STR(fcgi_ws_url, CONFIG_FCGI, "/ws/jokes/", "WebSocket path the page connects to"),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const struct key *
+key_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].name) == len && strncmp(keys[i].name, name, len) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s) && *s != '-')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+key_apply(struct config *cfg, const struct key *k, const char *value, const char *where)
+{
+	char *field = (char *)cfg + k->offset;
+	long v;
+	int b;
+
+	/* Other programs' keys are known, so accepted, but their values are theirs to check. */
+	if (k->owner != CONFIG_SHARED && k->owner != cfg->owner)
+		return 0;
+	switch (k->type) {
+	case KEY_STR:
+		if (strlen(value) >= k->size) {
+			log_error("%s: %s: value longer than %zu bytes", where, k->name, k->size - 1);
+			return -1;
+		}
+		for (const char *p = value; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+				log_error("%s: %s: control character in value", where, k->name);
+				return -1;
+			}
+		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	case KEY_INT:
+		if (parse_long(value, k->min, k->max, &v) < 0) {
+			log_error("%s: %s: \"%s\" is not a whole number from %ld to %ld", where,
+				  k->name, value, k->min, k->max);
+			return -1;
+		}
+		*(long *)(void *)field = v;
+		return 0;
+	case KEY_BOOL:
+		if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1"))
+			b = 1;
+		else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0"))
+			b = 0;
+		else {
+			log_error("%s: %s: \"%s\" is not yes or no", where, k->name, value);
+			return -1;
+		}
+		*(int *)(void *)field = b;
+		return 0;
+	case KEY_LEVEL:
+		b = log_level_parse(value);
+		if (b < 0) {
+			log_error("%s: %s: \"%s\" is not error, warn, info or debug", where, k->name,
+				  value);
+			return -1;
+		}
+		*(int *)(void *)field = b;
+		return 0;
+	}
+	return -1;
+}
+
+int
+config_set(struct config *cfg, const char *key, const char *value, const char *where)
+{
+	const struct key *k = key_find(key, strlen(key));
+
+	if (k == NULL) {
+		log_error("%s: %s: unknown key", where, key);
+		return -1;
+	}
+	return key_apply(cfg, k, value, where);
+}
+
+void
+config_defaults(struct config *cfg, enum config_owner owner)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->owner = owner;
+	for (size_t i = 0; i < NKEYS; i++) {
+		enum config_owner saved = cfg->owner;
+		cfg->owner = keys[i].owner; /* defaults of every key, so dumps are complete */
+		(void)key_apply(cfg, &keys[i], keys[i].def, "default");
+		cfg->owner = saved;
+	}
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/* One "key = value" line; comments and blank lines are 0 too. */
+static int
+file_line(struct config *cfg, char *line, const char *where, unsigned char *seen)
+{
+	char *eq, *key, *value;
+	const struct key *k;
+
+	line = trim(line);
+	if (*line == '\0' || *line == '#')
+		return 0;
+	eq = strchr(line, '=');
+	if (eq == NULL) {
+		log_error("%s: expected \"key = value\"", where);
+		return -1;
+	}
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	k = key_find(key, strlen(key));
+	if (k == NULL) {
+		log_error("%s: %s: unknown key", where, key);
+		return -1;
+	}
+	if (seen[k - keys]++) {
+		log_error("%s: %s: key given twice", where, key);
+		return -1;
+	}
+	return key_apply(cfg, k, value, where);
+}
+
+static int
+load_file(struct config *cfg)
+{
+	char line[CONFIG_LINE_MAX + 2], where[CONFIG_PATH_MAX + 32];
+	unsigned char seen[NKEYS] = {0};
+	size_t total = 0;
+	int lineno = 0, rc = 0;
+	FILE *f;
+
+	f = fopen(cfg->file, "r");
+	if (f == NULL) {
+		if (errno == ENOENT && !cfg->file_explicit)
+			return 0;
+		log_error("%s: cannot open: %s", cfg->file, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strlen(line);
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%d", cfg->file, lineno);
+		total += len;
+		if (total > CONFIG_FILE_MAX) {
+			log_error("%s: file larger than %d bytes", cfg->file, CONFIG_FILE_MAX);
+			rc = -1;
+		} else if (len > CONFIG_LINE_MAX && line[len - 1] != '\n') {
+			log_error("%s: line longer than %d bytes", where, CONFIG_LINE_MAX);
+			rc = -1;
+		} else
+			rc = file_line(cfg, line, where, seen);
+	}
+	if (rc == 0 && ferror(f)) {
+		log_error("%s: read error", cfg->file);
+		rc = -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+static int
+load_env(struct config *cfg)
+{
+	char name[96], where[128];
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *v;
+		size_t j;
+
+		memcpy(name, "JOKES_", 6);
+		for (j = 0; keys[i].name[j] && j + 7 < sizeof(name); j++)
+			name[6 + j] = (char)toupper((unsigned char)keys[i].name[j]);
+		name[6 + j] = '\0';
+		v = getenv(name);
+		if (v == NULL)
+			continue;
+		snprintf(where, sizeof(where), "environment %s", name);
+		if (key_apply(cfg, &keys[i], v, where) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load_flags(struct config *cfg)
+{
+	for (int i = 0; i < cfg->nflags; i++)
+		if (config_set(cfg, cfg->flags[i][0], cfg->flags[i][1], "command line") < 0)
+			return -1;
+	return 0;
+}
+
+static int
+finish(struct config *cfg)
+{
+	int n;
+
+	if (cfg->db_path[0] != '\0')
+		return 0;
+	n = snprintf(cfg->db_path, sizeof(cfg->db_path), "%s/jokes.db", cfg->state_dir);
+	if (n < 0 || (size_t)n >= sizeof(cfg->db_path)) {
+		log_error("state_dir: path too long for the database beside it");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_all(struct config *cfg)
+{
+	if (load_file(cfg) < 0 || load_env(cfg) < 0 || load_flags(cfg) < 0)
+		return -1;
+	return finish(cfg);
+}
+
+/* Is argv[i] "--NAME=VALUE" or "--NAME VALUE" with NAME a config key? Stores the key in buf. */
+static const char *
+flag_key(const char *arg, char *buf, size_t size, const char **value)
+{
+	const char *eq;
+	size_t len;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return NULL;
+	arg += 2;
+	eq = strchr(arg, '=');
+	len = eq ? (size_t)(eq - arg) : strlen(arg);
+	if (len == 0 || len >= size)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		buf[i] = arg[i] == '-' ? '_' : arg[i];
+	buf[len] = '\0';
+	if (key_find(buf, len) == NULL)
+		return NULL;
+	*value = eq ? eq + 1 : NULL;
+	return buf;
+}
+
+static int
+take_args(struct config *cfg, int *argc, char **argv)
+{
+	static char names[CONFIG_FLAGS_MAX][64];
+	int out = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *arg = argv[i], *value;
+
+		if (!strcmp(arg, "--")) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (!strcmp(arg, "-c") || !strcmp(arg, "--config")) {
+			if (i + 1 >= *argc) {
+				log_error("%s needs a file name", arg);
+				return -1;
+			}
+			snprintf(cfg->file, sizeof(cfg->file), "%s", argv[++i]);
+			cfg->file_explicit = 1;
+			continue;
+		}
+		if (!strncmp(arg, "--config=", 9)) {
+			snprintf(cfg->file, sizeof(cfg->file), "%s", arg + 9);
+			cfg->file_explicit = 1;
+			continue;
+		}
+		if (cfg->nflags < CONFIG_FLAGS_MAX &&
+		    flag_key(arg, names[cfg->nflags], sizeof(names[0]), &value) != NULL) {
+			if (value == NULL) {
+				if (i + 1 >= *argc) {
+					log_error("%s needs a value", arg);
+					return -1;
+				}
+				value = argv[++i];
+			}
+			cfg->flags[cfg->nflags][0] = names[cfg->nflags];
+			cfg->flags[cfg->nflags][1] = value;
+			cfg->nflags++;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
+int
+config_load(struct config *cfg, enum config_owner owner, int *argc, char **argv)
+{
+	const char *env_file = getenv("JOKES_CONFIG");
+
+	config_defaults(cfg, owner);
+	snprintf(cfg->file, sizeof(cfg->file), "%s", CONFIG_DEFAULT_FILE);
+	if (env_file != NULL && *env_file) {
+		snprintf(cfg->file, sizeof(cfg->file), "%s", env_file);
+		cfg->file_explicit = 1;
+	}
+	if (argc != NULL && take_args(cfg, argc, argv) < 0)
+		return EX_USAGE;
+	if (load_all(cfg) < 0)
+		return EX_CONFIG;
+	log_set_level((enum log_level)cfg->log_level);
+	return 0;
+}
+
+int
+config_reload(struct config *cfg)
+{
+	struct config next = *cfg;
+	int i;
+
+	config_defaults(&next, cfg->owner);
+	memcpy(next.file, cfg->file, sizeof(next.file));
+	next.file_explicit = cfg->file_explicit;
+	next.nflags = cfg->nflags;
+	for (i = 0; i < cfg->nflags; i++) {
+		next.flags[i][0] = cfg->flags[i][0];
+		next.flags[i][1] = cfg->flags[i][1];
+	}
+	if (load_all(&next) < 0)
+		return EX_CONFIG;
+	*cfg = next;
+	log_set_level((enum log_level)cfg->log_level);
+	return 0;
+}
+
+static int
+key_shown(const struct key *k, enum config_owner owner)
+{
+	return k->owner == CONFIG_SHARED || k->owner == owner;
+}
+
+void
+config_dump(const struct config *cfg, FILE *out)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		const char *field = (const char *)cfg + k->offset;
+
+		if (!key_shown(k, cfg->owner))
+			continue;
+		switch (k->type) {
+		case KEY_STR:
+			fprintf(out, "%s = %s\n", k->name, field);
+			break;
+		case KEY_INT:
+			fprintf(out, "%s = %ld\n", k->name, *(const long *)(const void *)field);
+			break;
+		case KEY_BOOL:
+			fprintf(out, "%s = %s\n", k->name,
+				*(const int *)(const void *)field ? "yes" : "no");
+			break;
+		case KEY_LEVEL:
+			fprintf(out, "%s = %s\n", k->name,
+				log_level_name((enum log_level) * (const int *)(const void *)field));
+			break;
+		}
+	}
+}
+
+void
+config_usage(enum config_owner owner, FILE *out)
+{
+	fprintf(out, "\nConfiguration (file %s, env JOKES_<KEY>, or --key=value):\n",
+		CONFIG_DEFAULT_FILE);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (key_shown(&keys[i], owner))
+			fprintf(out, "  %-26s %s (default: %s)\n", keys[i].name, keys[i].help,
+				*keys[i].def ? keys[i].def : "none");
+}

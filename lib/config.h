@@ -1,0 +1,99 @@
+/* config.h - the one key table of jokes.conf, shared by all three programs.
+ *
+ * Precedence, lowest first: built-in default, the config file, the environment
+ * (JOKES_<KEY>), then command-line flags (--key=value or --key value, '-' or '_').
+ * Keys are prefixed by the program that uses them (fetch_, pushd_, fcgi_) except
+ * the shared ones. A program validates its own and the shared keys, skips the
+ * values of other programs' keys, and refuses any key nobody knows.
+ */
+#ifndef JOKES_CONFIG_H
+#define JOKES_CONFIG_H
+
+#include <stdio.h>
+
+#define CONFIG_PATH_MAX 256
+#define CONFIG_URL_MAX 512
+#define CONFIG_LIST_MAX 512
+#define CONFIG_FLAGS_MAX 64
+#define CONFIG_FILE_MAX (64 * 1024)
+#define CONFIG_LINE_MAX 1024
+
+#ifndef JOKES_SYSCONFDIR
+#define JOKES_SYSCONFDIR "/usr/local/etc"
+#endif
+#define CONFIG_DEFAULT_FILE JOKES_SYSCONFDIR "/jokes/jokes.conf"
+
+enum config_owner { CONFIG_SHARED = 0, CONFIG_FETCH, CONFIG_PUSHD, CONFIG_FCGI };
+
+struct config {
+	/* shared */
+	char state_dir[CONFIG_PATH_MAX];
+	char db_path[CONFIG_PATH_MAX]; /* "" means <state_dir>/jokes.db */
+	char notify_socket[CONFIG_PATH_MAX];
+	int log_level;
+
+	/* jokes-fetch */
+	char fetch_sources[CONFIG_LIST_MAX];
+	char fetch_chucknorris_url[CONFIG_URL_MAX];
+	char fetch_icanhazdadjoke_url[CONFIG_URL_MAX];
+	char fetch_jokeapi_url[CONFIG_URL_MAX];
+	char fetch_official_url[CONFIG_URL_MAX];
+	char fetch_contact_url[CONFIG_URL_MAX];
+	long fetch_connect_timeout_ms;
+	long fetch_timeout_ms;
+	long fetch_budget_ms;
+	long fetch_retries;
+	long fetch_max_body;
+	long fetch_notify_timeout_ms;
+
+	/* jokes-pushd */
+	char pushd_listen[CONFIG_PATH_MAX]; /* "HOST:PORT" or "unix:/path" */
+	char pushd_metrics_listen[CONFIG_PATH_MAX];
+	char pushd_socket_group[64];
+	char pushd_allowed_origins[CONFIG_LIST_MAX];
+	int pushd_allow_no_origin;
+	long pushd_workers; /* 0: one per core */
+	long pushd_ring_size;
+	long pushd_ping_secs;
+	long pushd_ping_timeout_secs;
+	long pushd_poll_secs;
+	long pushd_max_clients;
+	long pushd_max_backlog;
+
+	/* jokes-fcgi */
+	long fcgi_page_size;
+	char fcgi_static_url[CONFIG_URL_MAX];
+	char fcgi_ws_url[CONFIG_URL_MAX];
+
+	/* where the values came from, kept for a SIGHUP reload */
+	enum config_owner owner;
+	char file[CONFIG_PATH_MAX];
+	int file_explicit;
+	int nflags;
+	const char *flags[CONFIG_FLAGS_MAX][2];
+};
+
+/* Fill every key with its built-in default. */
+void config_defaults(struct config *cfg, enum config_owner owner);
+
+/*
+ * Take -c/--config FILE and every --KEY=VALUE out of argv (argc is updated, the
+ * remaining arguments keep their order for the program's own getopt), then load
+ * defaults, file, environment and flags. Returns 0, or EX_CONFIG after logging
+ * one line that names the file, line and key. argv strings must outlive cfg.
+ */
+int config_load(struct config *cfg, enum config_owner owner, int *argc, char **argv);
+
+/* Load again from the same file, environment and flags (SIGHUP). On error cfg is unchanged. */
+int config_reload(struct config *cfg);
+
+/* Set one key from text. 0, or -1 after logging "WHERE: KEY: reason". */
+int config_set(struct config *cfg, const char *key, const char *value, const char *where);
+
+/* Write every key = value of this program and the shared ones (for -n and docs). */
+void config_dump(const struct config *cfg, FILE *out);
+
+/* Print the "Configuration keys" part of --help for this program. */
+void config_usage(enum config_owner owner, FILE *out);
+
+#endif

@@ -1,0 +1,193 @@
+/* test_lib.c - lib/: config, joke record and JSON, database. */
+#include "config.h"
+#include "db.h"
+#include "joke.h"
+#include "log.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+static void
+test_utf8(void)
+{
+	CHECK(utf8_valid("plain", 5));
+	CHECK(utf8_valid("\xc3\xa9\xf0\x9f\x98\x80", 6));
+	CHECK(!utf8_valid("\xc3", 1));		   /* truncated */
+	CHECK(!utf8_valid("\xc0\xaf", 2));	   /* overlong */
+	CHECK(!utf8_valid("\xed\xa0\x80", 3));	   /* surrogate */
+	CHECK(!utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+	CHECK(!utf8_valid("a\0b", 3));
+}
+
+static void
+test_json(void)
+{
+	struct joke j = {.id = 42, .source = "chucknorris", .fetched_at = "2026-11-24T10:00:15Z"};
+	struct joke back;
+	char buf[NOTIFY_LINE_MAX], err[64];
+	int n;
+
+	snprintf(j.text, sizeof(j.text), "<script>\"quote\"\nline two");
+	n = joke_dump(&j, buf, sizeof(buf));
+	CHECK(n > 0);
+	CHECK(strcmp(buf, "{\"id\":42,\"text\":\"<script>\\\"quote\\\"\\nline two\","
+			  "\"source\":\"chucknorris\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}") == 0);
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) == 0);
+	CHECK(back.id == 42 && strcmp(back.text, j.text) == 0);
+
+	CHECK(joke_parse_line("nope", 4, &back, err, sizeof(err)) < 0);
+	CHECK(joke_parse_line("[1]", 3, &back, err, sizeof(err)) < 0);
+	CHECK(joke_parse_line("{\"id\":1}", 8, &back, err, sizeof(err)) < 0);
+	n = snprintf(buf, sizeof(buf), "{\"id\":0,\"text\":\"x\",\"source\":\"a\","
+				       "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
+	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\",\"source\":\"A!\","
+				       "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
+	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\",\"source\":\"a\","
+				       "\"fetched_at\":\"2026-11-24T10:00:15Z\",\"extra\":1}");
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
+	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\\u0000y\",\"source\":\"a\","
+				       "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
+	CHECK(joke_parse_line(buf, NOTIFY_LINE_MAX + 1, &back, err, sizeof(err)) < 0);
+
+	/* the largest text, every byte escaped, still fits one notify line */
+	memset(j.text, '\x01', JOKE_TEXT_MAX);
+	j.text[JOKE_TEXT_MAX] = '\0';
+	CHECK(joke_dump(&j, buf, NOTIFY_LINE_MAX - 1) > 0);
+}
+
+static void
+test_text_key(void)
+{
+	char a[JOKE_TEXT_MAX + 1], b[JOKE_TEXT_MAX + 1];
+
+	joke_text_key("  Why did the chicken...  cross?", a, sizeof(a));
+	joke_text_key("why DID the chicken cross", b, sizeof(b));
+	CHECK(strcmp(a, b) == 0);
+	CHECK(strcmp(a, "why did the chicken cross") == 0);
+}
+
+static void
+test_config(void)
+{
+	char path[256], *argv[8];
+	struct config cfg;
+	int argc;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/jokes.conf", unit_tmpdir());
+	f = fopen(path, "w");
+	fprintf(f, "# comment\nstate_dir = /tmp/x\nfetch_retries = 3\npushd_ring_size = 7\n");
+	fclose(f);
+	argv[0] = "prog";
+	argv[1] = "-c";
+	argv[2] = path;
+	argv[3] = "--fetch-timeout-ms=999";
+	argv[4] = "--every";
+	argv[5] = "15";
+	argv[6] = NULL;
+	argc = 6;
+	setenv("JOKES_FETCH_RETRIES", "4", 1);
+	CHECK(config_load(&cfg, CONFIG_FETCH, &argc, argv) == 0);
+	unsetenv("JOKES_FETCH_RETRIES");
+	CHECK(argc == 3 && strcmp(argv[1], "--every") == 0 && strcmp(argv[2], "15") == 0);
+	CHECK(strcmp(cfg.db_path, "/tmp/x/jokes.db") == 0);
+	CHECK(cfg.fetch_retries == 4);	       /* env over file */
+	CHECK(cfg.fetch_timeout_ms == 999);    /* flag over default */
+	CHECK(cfg.pushd_ring_size == 500);     /* another program's key: known, not applied */
+
+	f = fopen(path, "w");
+	fprintf(f, "no_such_key = 1\n");
+	fclose(f);
+	argv[1] = "-c", argv[2] = path, argc = 3;
+	CHECK(config_load(&cfg, CONFIG_FETCH, &argc, argv) == EX_CONFIG);
+
+	f = fopen(path, "w");
+	fprintf(f, "fetch_retries = 11\n");
+	fclose(f);
+	argv[1] = "-c", argv[2] = path, argc = 3;
+	CHECK(config_load(&cfg, CONFIG_FETCH, &argc, argv) == EX_CONFIG);
+	argv[1] = "-c", argv[2] = path, argc = 3;
+	CHECK(config_load(&cfg, CONFIG_PUSHD, &argc, argv) == 0); /* not pushd's key */
+
+	f = fopen(path, "w");
+	fprintf(f, "log_level = loud\n");
+	fclose(f);
+	argv[1] = "-c", argv[2] = path, argc = 3;
+	CHECK(config_load(&cfg, CONFIG_FCGI, &argc, argv) == EX_CONFIG);
+
+	argv[1] = "-c", argv[2] = "/nonexistent/jokes.conf", argc = 3;
+	CHECK(config_load(&cfg, CONFIG_FCGI, &argc, argv) == EX_CONFIG);
+}
+
+static int
+collect(const struct joke *j, void *arg)
+{
+	int64_t *ids = arg;
+	ids[++ids[0]] = j->id;
+	return 0;
+}
+
+static void
+test_db(void)
+{
+	char path[256];
+	enum db_status st;
+	struct joke j = {.source = "test"}, got;
+	int64_t ids[16] = {0}, newest = -1;
+	sqlite3 *w, *r;
+
+	snprintf(path, sizeof(path), "%s/jokes.db", unit_tmpdir());
+	r = db_open(path, DB_READ, &st);
+	CHECK(r == NULL && st == DB_MISSING);
+
+	w = db_open(path, DB_WRITE, &st);
+	CHECK(w != NULL && st == DB_OK);
+	for (int i = 1; i <= 5; i++) {
+		snprintf(j.source_id, sizeof(j.source_id), "s%d", i);
+		snprintf(j.text, sizeof(j.text), "joke number %d", i);
+		j.fetched_at[0] = '\0';
+		CHECK(db_insert_joke(w, &j, NULL) == 1 && j.id == i);
+	}
+	CHECK(db_insert_joke(w, &j, NULL) == 0); /* same source + source_id */
+	CHECK(db_text_seen(w, "JOKE number 5!", "other") == 1);
+	CHECK(db_text_seen(w, "joke number 5", "test") == 0);
+
+	r = db_open(path, DB_READ, &st);
+	CHECK(r != NULL && st == DB_OK);
+	CHECK(db_jokes_since(r, 2, 10, collect, ids) == 3 && ids[1] == 3 && ids[3] == 5);
+	ids[0] = 0;
+	CHECK(db_jokes_before(r, 0, 2, collect, ids) == 2 && ids[1] == 5 && ids[2] == 4);
+	CHECK(db_joke_get(r, 3, &got) == 1 && strcmp(got.text, "joke number 3") == 0);
+	CHECK(joke_time_valid(got.fetched_at));
+	CHECK(db_joke_get(r, 99, &got) == 0);
+	CHECK(db_newest_id(r, &newest) == 0 && newest == 5);
+	db_close(r);
+	db_close(w);
+
+	/* the writer closed, yet a reader still finds the WAL files (persistent WAL) */
+	r = db_open(path, DB_READ, &st);
+	CHECK(r != NULL);
+	db_close(r);
+	w = db_open(path, DB_WRITE, &st);
+	sqlite3_exec(w, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	db_close(w);
+	CHECK(db_open(path, DB_READ, &st) == NULL && st == DB_TOO_NEW);
+	CHECK(db_open(path, DB_WRITE, &st) == NULL && st == DB_TOO_NEW);
+}
+
+int
+main(void)
+{
+	log_init("test_lib", LOG_LEVEL_ERROR);
+	test_utf8();
+	test_json();
+	test_text_key();
+	test_config();
+	test_db();
+	return unit_done();
+}
