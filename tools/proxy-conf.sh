@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# tools/proxy-conf.sh - render the web server configurations of jokes from proxy/*/*.in.
+#
+#   tools/proxy-conf.sh KIND [NAME=VALUE ...] > FILE
+#
+# KIND:
+#   nginx-site          the server block (proxy/nginx/jokes.conf.in)
+#   nginx-main          a whole nginx.conf around it, everything inside PREFIX
+#   lighttpd-site       the jokes part of a lighttpd config (MODE=socket|spawn|cgi)
+#   lighttpd-main       a whole lighttpd.conf around it, everything inside PREFIX
+#   systemd-UNIT        proxy/systemd/UNIT.in (e.g. systemd-jokes-pushd.service)
+#   crontab             proxy/cron/jokes.cron.in
+# NAME=VALUE fills @NAME@. Defaults are those of an installed system; every @NAME@ left
+# unfilled is an error, so a template and this script cannot drift apart silently.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+kind=${1:?usage: proxy-conf.sh KIND [NAME=VALUE ...]}
+shift
+
+declare -A v=(
+	[LISTEN]=80
+	[SERVER_NAME]=_
+	[PORT]=80
+	[BIND]=0.0.0.0
+	[STATIC_DIR]=/usr/local/share/jokes/static
+	[FCGI_SOCKET]=/run/jokes/fcgi.sock
+	[WS_SOCKET]=/run/jokes/ws.sock
+	[FCGI_BIN]=/usr/local/sbin/jokes-fcgi
+	[PUSHD_BIN]=/usr/local/sbin/jokes-pushd
+	[FETCH_BIN]=/usr/local/bin/jokes-fetch
+	[CONFIG]=/usr/local/etc/jokes/jokes.conf
+	[STATE_DIR]=/var/lib/jokes
+	[RUN_DIR]=/run/jokes
+	[MODE]=socket
+	[PREFIX]=/nonexistent
+	[USER_LINE]=
+	[WORKERS]=auto
+	[FCGI_PROCS]=2
+	[ACCESS_LOG]=off
+	[USER]=jokes
+	[GROUP]=jokes
+	[WEB_GROUP]=www-data
+)
+for kv in "$@"; do
+	case $kv in
+	*=*) v[${kv%%=*}]=${kv#*=} ;;
+	*) echo "proxy-conf.sh: expected NAME=VALUE, got '$kv'" >&2; exit 64 ;;
+	esac
+done
+
+render() { # FILE: substitute every @NAME@ from v[]; fail on a name we do not know
+	local line out name rest
+	while IFS= read -r line || [ -n "$line" ]; do
+		out=
+		while [[ $line =~ @([A-Z_]+)@ ]]; do
+			name=${BASH_REMATCH[1]}
+			if [ -z "${v[$name]+set}" ]; then
+				echo "proxy-conf.sh: $1: no value for @$name@" >&2
+				return 65
+			fi
+			rest=${line#*"@$name@"}
+			out+=${line%%"@$name@"*}${v[$name]}
+			line=$rest
+		done
+		printf '%s\n' "$out$line"
+	done <"$1"
+}
+
+case $kind in
+nginx-site) render "$here/proxy/nginx/jokes.conf.in" ;;
+nginx-main) render "$here/proxy/nginx/nginx.conf.in" ;;
+lighttpd-site)
+	case ${v[MODE]} in
+	socket | spawn | cgi) ;;
+	*) echo "proxy-conf.sh: MODE must be socket, spawn or cgi" >&2; exit 64 ;;
+	esac
+	render "$here/proxy/lighttpd/jokes.conf.in"
+	render "$here/proxy/lighttpd/backend-${v[MODE]}.conf.in"
+	;;
+lighttpd-main)
+	render "$here/proxy/lighttpd/lighttpd.conf.in"
+	echo
+	"$0" lighttpd-site "$@"
+	;;
+systemd-*) render "$here/proxy/systemd/${kind#systemd-}.in" ;;
+crontab) render "$here/proxy/cron/jokes.cron.in" ;;
+*) echo "proxy-conf.sh: unknown kind '$kind'" >&2; exit 64 ;;
+esac
