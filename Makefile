@@ -92,6 +92,12 @@ $(O)/jokes-pushd: $(O)/pushd/main.o $(O)/libpushd.a $(O)/libjokes.a
 
 # --- jokes-fcgi (fcgi/) -------------------------------------------------------
 FCGI_OBJ := $(patsubst %.c,$(O)/%.o,$(filter-out fcgi/main.c,$(wildcard fcgi/*.c)))
+# the page links static/ under a versioned URL: ?v=<hash of its files>
+$(O)/gen/static_version.h: $(sort $(wildcard static/*.css static/*.js))
+	@mkdir -p $(dir $@)
+	printf '#define STATIC_VERSION "%s"\n' "$$(cat $^ /dev/null | sha256sum | cut -c1-12)" > $@.tmp
+	mv $@.tmp $@
+$(FCGI_OBJ) $(O)/fcgi/main.o: $(O)/gen/static_version.h
 $(O)/libfcgiapp.a: $(FCGI_OBJ)
 	@mkdir -p $(dir $@); rm -f $@
 	$(AR) rcs $@ $^

@@ -1,0 +1,427 @@
+/* app.c - routing of one jokes-fcgi request, the HTML handlers and the HTTP header block. */
+#include "app.h"
+
+#include "log.h"
+#include "static_version.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* no inline script or style, nothing from another origin; ws(s) only to this host */
+#define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+	    "connect-src 'self' %s; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+struct list {
+	struct buf *b;
+	const struct site *s;
+	int n;
+	int64_t first, last;
+	struct joke *rows;	/* collect instead of rendering (ascending queries) */
+};
+
+void
+app_init(struct app *app, const struct config *cfg)
+{
+	memset(app, 0, sizeof(*app));
+	app->cfg = cfg;
+	app->store.path = cfg->db_path;
+}
+
+void
+app_free(struct app *app)
+{
+	store_close(&app->store);
+	buf_free(&app->index);
+}
+
+void
+app_http_date(const char *t, char *out, size_t size)
+{
+	struct tm tm = {0};
+	time_t when;
+
+	out[0] = '\0';
+	if (!joke_time_valid(t) || strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+		return;
+	when = timegm(&tm);
+	strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&when, &tm));
+}
+
+/* Characters allowed in a URL path or Host we echo: a safe subset, checked before use. */
+static int
+safe_token(const char *s, size_t max, const char *extra)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++) {
+		char c = s[n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr(extra, c) != NULL))
+			return 0;
+	}
+	return n > 0 && n < max;
+}
+
+/* Set s->base and return the path after it ("" or "/..."), from PATH_INFO or REQUEST_URI. */
+static const char *
+route_path(const struct req *r, struct site *s, char *buf, size_t size)
+{
+	const char *sn = r->script_name;
+	size_t n;
+
+	snprintf(s->base, sizeof(s->base), "/jokes");
+	if (r->path_info != NULL) {
+		if (sn != NULL && *sn == '/' && safe_token(sn, sizeof(s->base), "/_.-~"))
+			snprintf(s->base, sizeof(s->base), "%s", sn);
+		if (strcmp(s->base, "/") == 0)
+			s->base[0] = '\0';
+		return r->path_info;
+	}
+	/* no PATH_INFO (some CGI set-ups): the raw URI minus the query and the /jokes prefix */
+	if (r->request_uri == NULL)
+		return "";
+	n = strcspn(r->request_uri, "?");
+	if (n >= size)
+		return "/?"; /* too long: no route matches */
+	memcpy(buf, r->request_uri, n);
+	buf[n] = '\0';
+	if (strncmp(buf, "/jokes", 6) == 0 && (buf[6] == '/' || buf[6] == '\0'))
+		return buf + 6;
+	return buf;
+}
+
+static void
+site_origin(const struct req *r, struct site *s)
+{
+	int tls = (r->https != NULL && (strcmp(r->https, "on") == 0 || strcmp(r->https, "1") == 0)) ||
+		  (r->scheme != NULL && strcmp(r->scheme, "https") == 0);
+	const char *host = r->host != NULL && safe_token(r->host, 100, ".-:[]") ? r->host
+										: "localhost";
+
+	snprintf(s->origin, sizeof(s->origin), "%s://%s", tls ? "https" : "http", host);
+}
+
+static void
+set_error(struct resp *out, const struct site *s, int status, const char *message)
+{
+	buf_reset(&out->body);
+	out->status = status;
+	out->type = "text/html; charset=utf-8";
+	out->cache = "no-store";
+	out->etag[0] = out->last_modified[0] = '\0';
+	page_error(&out->body, s, status, message);
+}
+
+/* Validators for a representation that changes only when a joke is added. */
+static int
+fresh(const struct req *r, struct resp *out, const char *etag, const char *modified_at)
+{
+	snprintf(out->etag, sizeof(out->etag), "W/\"%s-" STATIC_VERSION "\"", etag);
+	app_http_date(modified_at, out->last_modified, sizeof(out->last_modified));
+	if (r->if_none_match != NULL)
+		return strstr(r->if_none_match, out->etag) != NULL ||
+		       strcmp(r->if_none_match, "*") == 0;
+	return r->if_modified_since != NULL && out->last_modified[0] != '\0' &&
+	       strcmp(r->if_modified_since, out->last_modified) == 0;
+}
+
+static int
+list_one(const struct joke *j, void *arg)
+{
+	struct list *l = arg;
+
+	if (l->rows != NULL) {
+		l->rows[l->n++] = *j;
+		return 0;
+	}
+	if (l->n++ == 0)
+		l->first = j->id;
+	l->last = j->id;
+	page_joke(l->b, l->s, j, NULL);
+	return 0;
+}
+
+static int
+list_hit(const struct joke *j, const char *marked, void *arg)
+{
+	struct list *l = arg;
+
+	if (l->n++ == 0)
+		l->first = j->id;
+	l->last = j->id;
+	page_joke(l->b, l->s, j, marked);
+	return 0;
+}
+
+/* ?since=ID: the page just newer than ID, shown newest first. */
+static int
+html_since(struct app *app, const struct query *q, int limit,
+	   struct list *l)
+{
+	struct joke *rows = calloc((size_t)limit, sizeof(*rows));
+	int n;
+
+	if (rows == NULL)
+		return -1;
+	l->rows = rows;
+	n = store_since(&app->store, q->since, limit, list_one, l);
+	l->rows = NULL;
+	l->n = 0;
+	for (int i = n - 1; i >= 0; i--)
+		list_one(&rows[i], l);
+	free(rows);
+	return n;
+}
+
+static int
+html_search(struct app *app, const struct site *s, const struct query *q, int limit,
+	    struct list *l)
+{
+	char fts[QUERY_Q_MAX * 2 + 3 * STORE_TERMS_MAX + 8];
+
+	(void)s;
+	if (store_fts_query(q->q, fts, sizeof(fts)) <= 0)
+		return 0;
+	return store_search(&app->store, fts, q->before, limit, list_hit, l);
+}
+
+static void
+html_list_body(struct app *app, const struct site *s, const struct query *q, int ready,
+	       struct buf *b)
+{
+	int limit = q->limit ? (int)q->limit : (int)app->cfg->fcgi_page_size;
+	int search = q->has_q && strspn(q->q, " \t") < strlen(q->q);
+	int live = !q->before && !q->since && !search;
+	struct list l = {.b = b, .s = s};
+	int n = 0;
+
+	page_top(b, s, search ? "Search · Jokes" : "Jokes", q->has_q ? q->q : NULL, live);
+	buf_adds(b, "<div id=\"jokes\" class=\"jokes\" aria-live=\"polite\" aria-relevant=\"additions\">\n");
+	if (ready > 0 && search)
+		n = html_search(app, s, q, limit, &l);
+	else if (ready > 0 && q->since)
+		n = html_since(app, q, limit, &l);
+	else if (ready > 0)
+		n = store_before(&app->store, q->before, limit, list_one, &l);
+	buf_adds(b, "</div>\n");
+	if (ready <= 0)
+		page_empty(b, "No jokes yet. The first one is on its way.");
+	else if (n == 0)
+		page_empty(b, search ? "No joke matches these words." : "No jokes here.");
+	page_pager(b, s, search ? q->q : NULL, q->limit,
+		   !search && n > 0 && l.first < s->newest ? l.first : 0,
+		   n == limit && (!q->since || n > 0) ? l.last : 0);
+	page_bottom(b, s);
+}
+
+static void
+html_list(struct app *app, const struct req *r, const struct site *s, int ready, struct resp *out)
+{
+	struct query q;
+	const char *why;
+	char tag[32];
+	int plain;
+
+	if (query_parse(r->query, &q, &why) < 0) {
+		set_error(out, s, 400, why);
+		return;
+	}
+	snprintf(tag, sizeof(tag), "%lld", (long long)s->newest);
+	out->cache = "public, max-age=1";
+	if (fresh(r, out, tag, s->newest_at)) {
+		out->status = 304;
+		return;
+	}
+	plain = !q.before && !q.since && !q.limit && !q.has_q;
+	if (plain && app->index.p != NULL && app->index_newest == s->newest &&
+	    strcmp(app->index_base, s->base) == 0) {
+		buf_add(&out->body, app->index.p, app->index.len);
+		return;
+	}
+	html_list_body(app, s, &q, ready, &out->body);
+	if (plain && !out->body.failed) {
+		buf_reset(&app->index);
+		buf_add(&app->index, out->body.p, out->body.len);
+		app->index_newest = s->newest;
+		snprintf(app->index_base, sizeof(app->index_base), "%s", s->base);
+	}
+}
+
+static void
+html_joke(struct app *app, const struct req *r, const struct site *s, int64_t id, int ready,
+	  struct resp *out)
+{
+	struct joke j;
+	char tag[32], title[48];
+	int found = ready > 0 ? store_get(&app->store, id, &j) : 0;
+
+	if (found <= 0) {
+		set_error(out, s, found < 0 ? 503 : 404, "There is no joke with this number.");
+		return;
+	}
+	snprintf(tag, sizeof(tag), "j%lld", (long long)id);
+	out->cache = "public, max-age=3600";
+	if (fresh(r, out, tag, j.fetched_at)) {
+		out->status = 304;
+		return;
+	}
+	snprintf(title, sizeof(title), "Joke #%lld", (long long)id);
+	page_top(&out->body, s, title, NULL, 0);
+	buf_adds(&out->body, "<div id=\"jokes\" class=\"jokes permalink\">\n");
+	page_joke(&out->body, s, &j, NULL);
+	buf_adds(&out->body, "</div>\n");
+	page_bottom(&out->body, s);
+}
+
+/* "/123" → 123; a path of digits that is too long is a bad request, anything else 404. */
+static int
+path_id(const char *p, int64_t *id)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || strspn(p, "0123456789") != n)
+		return 0;
+	return query_id(p, n, id) == 0 ? 1 : -1;
+}
+
+static void
+api_route(struct app *app, const struct req *r, const struct site *s, const char *rest,
+	  int ready, struct resp *out)
+{
+	struct query q;
+	const char *why;
+	int64_t id = 0;
+	int kind;
+
+	if (rest[0] == '\0') {
+		if (query_parse(r->query, &q, &why) < 0)
+			return api_error(out, 400, why);
+		return api_list(app, s, &q, out);
+	}
+	kind = rest[0] == '/' ? path_id(rest + 1, &id) : 0;
+	if (kind < 0)
+		return api_error(out, 400, "id out of range");
+	if (kind == 0)
+		return api_error(out, 404, "no such resource");
+	(void)ready;
+	api_one(app, s, id, out);
+}
+
+static void
+route(struct app *app, const struct req *r, struct site *s, const char *path, int ready,
+      struct resp *out)
+{
+	int64_t id = 0;
+	int kind;
+
+	if (path[0] == '\0' || strcmp(path, "/") == 0)
+		return html_list(app, r, s, ready, out);
+	if (strncmp(path, "/api/jokes", 10) == 0 && (path[10] == '\0' || path[10] == '/'))
+		return api_route(app, r, s, path + 10, ready, out);
+	if (strcmp(path, "/feed.atom") == 0) {
+		char tag[32];
+
+		snprintf(tag, sizeof(tag), "f%lld", (long long)s->newest);
+		out->cache = "public, max-age=60";
+		if (fresh(r, out, tag, s->newest_at)) {
+			out->status = 304;
+			return;
+		}
+		return api_feed(app, s, out);
+	}
+	kind = path[0] == '/' ? path_id(path + 1, &id) : 0;
+	if (kind < 0)
+		return set_error(out, s, 400, "This joke number is out of range.");
+	if (kind == 0)
+		return set_error(out, s, 404, "There is no page at this address.");
+	html_joke(app, r, s, id, ready, out);
+}
+
+void
+app_handle(struct app *app, const struct req *r, struct resp *out)
+{
+	struct site s = {.cfg = app->cfg};
+	char pathbuf[512];
+	const char *path = route_path(r, &s, pathbuf, sizeof(pathbuf));
+	int ready;
+
+	buf_reset(&out->body);
+	out->status = 200;
+	out->type = "text/html; charset=utf-8";
+	out->cache = "no-store";
+	out->allow = NULL;
+	out->etag[0] = out->last_modified[0] = '\0';
+	site_origin(r, &s);
+	if (r->method == NULL || (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)) {
+		set_error(out, &s, 405, "Only GET and HEAD are served here.");
+		out->allow = "GET, HEAD";
+		return;
+	}
+	ready = store_ready(&app->store);
+	if (ready > 0 && store_newest(&app->store, &s.newest, s.newest_at) < 0) {
+		store_close(&app->store); /* reopened on the next request */
+		ready = -1;
+	}
+	if (ready < 0) {
+		set_error(out, &s, 503, "The joke database cannot be read right now.");
+		return;
+	}
+	route(app, r, &s, path, ready, out);
+	if (out->body.failed)
+		set_error(out, &s, 503, "The answer is too large.");
+}
+
+int
+app_bodyless(const struct req *r, const struct resp *out)
+{
+	return out->status == 304 || (r->method != NULL && strcmp(r->method, "HEAD") == 0);
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+void
+app_finish(const struct req *r, struct resp *out)
+{
+	struct buf *h = &out->head;
+	const char *ws = r->host != NULL && safe_token(r->host, 100, ".-:[]") ? r->host : NULL;
+
+	buf_reset(h);
+	buf_addf(h, "Status: %d %s\r\n", out->status, reason(out->status));
+	if (out->status != 304)
+		buf_addf(h, "Content-Type: %s\r\nContent-Length: %lu\r\n", out->type,
+			 (unsigned long)out->body.len);
+	buf_addf(h, "Cache-Control: %s\r\n", out->cache);
+	if (out->etag[0])
+		buf_addf(h, "ETag: %s\r\n", out->etag);
+	if (out->last_modified[0])
+		buf_addf(h, "Last-Modified: %s\r\n", out->last_modified);
+	if (out->allow != NULL)
+		buf_addf(h, "Allow: %s\r\n", out->allow);
+	if (out->status == 503)
+		buf_adds(h, "Retry-After: 5\r\n");
+	buf_adds(h, "X-Content-Type-Options: nosniff\r\nReferrer-Policy: same-origin\r\n");
+	buf_adds(h, "Content-Security-Policy: ");
+	if (ws != NULL) {
+		char src[256];
+
+		snprintf(src, sizeof(src), "ws://%s wss://%s", ws, ws);
+		buf_addf(h, CSP, src);
+	} else {
+		buf_addf(h, CSP, "");
+	}
+	buf_adds(h, "\r\n\r\n");
+}

@@ -1,0 +1,96 @@
+/* jokes_insert.c - test fixture tool: store chosen joke texts in a jokes.db through lib/db.c.
+ *
+ *   jokes_insert DB < lines        one joke per line; the two characters \n become a newline
+ *   jokes_insert DB --generate N   N generated jokes (word soup), in one transaction
+ */
+#include "db.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const words[] = {
+	"chuck", "norris", "cat",    "dog",   "robot", "banana", "keyboard", "server", "cloud",
+	"pixel", "coffee", "teapot", "lemon", "rocket", "penguin", "socket", "kernel", "pirate",
+	"wizard", "duck",  "pickle", "llama", "zebra", "tuba",  "waffle", "ninja",  "cactus",
+};
+
+static int
+store(sqlite3 *db, const char *text, long n)
+{
+	struct joke j = {0};
+	size_t o = 0;
+
+	snprintf(j.source, sizeof(j.source), "test");
+	snprintf(j.source_id, sizeof(j.source_id), "%ld-%ld", (long)getpid(), n);
+	for (const char *p = text; *p && o < JOKE_TEXT_MAX; p++) {
+		if (p[0] == '\\' && p[1] == 'n') {
+			j.text[o++] = '\n';
+			p++;
+		} else {
+			j.text[o++] = *p;
+		}
+	}
+	j.text[o] = '\0';
+	if (o == 0)
+		return 0;
+	return db_insert_joke(db, &j, NULL) < 0 ? -1 : 0;
+}
+
+static int
+generate(sqlite3 *db, long count)
+{
+	char text[256];
+	unsigned seed = 12345;
+	int nw = (int)(sizeof(words) / sizeof(words[0]));
+
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	for (long i = 0; i < count; i++) {
+		size_t o = 0;
+
+		for (int k = 0; k < 8; k++) {
+			seed = seed * 1103515245u + 12345u;
+			o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s", k ? " " : "",
+					      words[(seed >> 16) % (unsigned)nw]);
+		}
+		snprintf(text + o, sizeof(text) - o, " number %ld", i);
+		if (store(db, text, i) < 0)
+			return -1;
+		if (i % 50000 == 49999) {
+			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+			sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+		}
+	}
+	return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	char line[JOKE_TEXT_MAX * 2 + 2];
+	enum db_status st;
+	sqlite3 *db;
+	long n = 0;
+	int rc = 0;
+
+	log_init("jokes_insert", LOG_LEVEL_WARN);
+	if (argc < 2) {
+		fprintf(stderr, "usage: jokes_insert DB [--generate N] < lines\n");
+		return 64;
+	}
+	db = db_open(argv[1], DB_WRITE, &st);
+	if (db == NULL)
+		return 74;
+	if (argc == 4 && strcmp(argv[2], "--generate") == 0) {
+		rc = generate(db, strtol(argv[3], NULL, 10)) < 0;
+	} else {
+		while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			rc = store(db, line, n++) < 0;
+		}
+	}
+	db_close(db);
+	return rc ? 1 : 0;
+}
