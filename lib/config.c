@@ -34,7 +34,7 @@ static const struct key keys[] = {
 	STR(notify_socket, CONFIG_SHARED, "/run/jokes/notify.sock", "Unix socket where jokes-pushd hears of new jokes"),
 	{"log_level", KEY_LEVEL, CONFIG_SHARED, offsetof(struct config, log_level), 0, 0, 3, "info", "error, warn, info or debug"},
 
-	STR(fetch_sources, CONFIG_FETCH, "chucknorris, bundled", "sources to try, in order"),
+	STR(fetch_sources, CONFIG_FETCH, "chucknorris, icanhazdadjoke, jokeapi, official, bundled", "sources to try, in order"),
 	STR(fetch_chucknorris_url, CONFIG_FETCH, "https://api.chucknorris.io/jokes/random", "chucknorris.io endpoint"),
 	STR(fetch_icanhazdadjoke_url, CONFIG_FETCH, "https://icanhazdadjoke.com/", "icanhazdadjoke endpoint"),
 	STR(fetch_jokeapi_url, CONFIG_FETCH, "https://v2.jokeapi.dev/joke/Any?safe-mode", "JokeAPI v2 endpoint"),
@@ -46,6 +46,7 @@ static const struct key keys[] = {
 	INT(fetch_retries, CONFIG_FETCH, 0, 10, "1", "retries of a failing source before the next one"),
 	INT(fetch_max_body, CONFIG_FETCH, 1024, 1048576, "65536", "largest API answer read, in bytes"),
 	INT(fetch_notify_timeout_ms, CONFIG_FETCH, 10, 10000, "500", "send timeout of the notify to jokes-pushd"),
+	INT(fetch_window_secs, CONFIG_FETCH, 1, 3600, "60", "period that --every divides into slots (cron's minute)"),
 
 	STR(pushd_listen, CONFIG_PUSHD, "unix:/run/jokes/ws.sock", "WebSocket listener: HOST:PORT or unix:PATH"),
 	STR(pushd_metrics_listen, CONFIG_PUSHD, "127.0.0.1:9108", "health and metrics listener: HOST:PORT, or empty for none"),

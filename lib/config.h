@@ -45,6 +45,7 @@ struct config {
 	long fetch_retries;
 	long fetch_max_body;
 	long fetch_notify_timeout_ms;
+	long fetch_window_secs; /* --every divides this period (cron's minute) */
 
 	/* jokes-pushd */
 	char pushd_listen[CONFIG_PATH_MAX]; /* "HOST:PORT" or "unix:/path" */

@@ -1,0 +1,255 @@
+/* fetch.c - failover over the sources with retries, backoff, rests and duplicate checks. */
+#include "fetch.h"
+
+#include "bundled.h"
+#include "db.h"
+#include "log.h"
+#include "state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define BACKOFF_FIRST_MS 250
+#define MIN_REQUEST_MS 100 /* less time left than this: do not start a request */
+#define RATE_LIMIT_REST 60 /* a 429 without Retry-After */
+
+enum try_result { TRY_STORED, TRY_ONLY_DUPS, TRY_FAILED, TRY_RESTING, TRY_BUSY, TRY_DB };
+
+/* What one source gave during one fetch. */
+struct attempt {
+	const struct source *src;
+	struct source_state st, saved;
+	char why[200];
+};
+
+int64_t
+fetch_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+
+	if (ms > 0)
+		nanosleep(&ts, NULL);
+}
+
+int
+fetch_init(struct fetch *f, const struct config *cfg, sqlite3 *db, const char *only)
+{
+	memset(f, 0, sizeof(*f));
+	f->cfg = cfg;
+	f->db = db;
+	if (only != NULL) {
+		f->order[0] = source_find(only);
+		if (f->order[0] == NULL) {
+			log_error("--source: unknown source \"%s\"", only);
+			return -1;
+		}
+		f->nsources = 1;
+	} else if ((f->nsources = source_parse_list(cfg->fetch_sources, f->order)) < 0)
+		return -1;
+	snprintf(f->user_agent, sizeof(f->user_agent), "jokes/%s (+%s)", JOKES_VERSION,
+		 cfg->fetch_contact_url);
+	return 0;
+}
+
+void
+fetch_free(struct fetch *f)
+{
+	http_client_free(f->http);
+	f->http = NULL;
+}
+
+/* Store j unless it is already there; 1 stored, 0 duplicate, TRY_BUSY/TRY_DB negated on error. */
+static int
+store(struct fetch *f, struct joke *j, int check_text)
+{
+	enum db_status status = DB_OK;
+	int rc;
+
+	if (check_text && db_text_seen(f->db, j->text, NULL))
+		return 0;
+	rc = db_insert_joke(f->db, j, &status);
+	if (rc >= 0)
+		return rc;
+	return status == DB_BUSY ? -TRY_BUSY : -TRY_DB;
+}
+
+/* The HTTP part of one request; 0 with a parsed joke in j, or -1 with a->why. */
+static int
+request(struct fetch *f, struct attempt *a, int64_t deadline, struct joke *j)
+{
+	const struct config *cfg = f->cfg;
+	struct http_request req = {
+		.url = source_url(a->src, cfg),
+		.user_agent = f->user_agent,
+		.connect_timeout_ms = cfg->fetch_connect_timeout_ms,
+		.timeout_ms = cfg->fetch_timeout_ms,
+		.max_body = (size_t)cfg->fetch_max_body,
+	};
+	struct http_response resp;
+	int64_t left = deadline - fetch_now_ms();
+	char err[160];
+	int rc = -1;
+
+	if (left < req.timeout_ms)
+		req.timeout_ms = left;
+	if (req.connect_timeout_ms > req.timeout_ms)
+		req.connect_timeout_ms = req.timeout_ms;
+	if (f->http == NULL && (f->http = http_client_new()) == NULL) {
+		snprintf(a->why, sizeof(a->why), "cannot start libcurl");
+		return -1;
+	}
+	if (a->src->min_interval_secs > 0)
+		a->st.rest_until = (int64_t)time(NULL) + a->src->min_interval_secs;
+	if (http_get(f->http, &req, &resp) < 0)
+		snprintf(a->why, sizeof(a->why), "%s", resp.err);
+	else if ((resp.status == 429 || resp.status == 503) && resp.retry_after > 0) {
+		a->st.rest_until = resp.retry_after;
+		snprintf(a->why, sizeof(a->why), "HTTP %ld, Retry-After", resp.status);
+		rc = -2;
+	} else if (resp.status == 429) {
+		a->st.rest_until = (int64_t)time(NULL) + RATE_LIMIT_REST;
+		snprintf(a->why, sizeof(a->why), "HTTP 429");
+		rc = -2;
+	} else if (resp.status < 200 || resp.status > 299)
+		snprintf(a->why, sizeof(a->why), "HTTP %ld", resp.status);
+	else if (a->src->parse(resp.body, resp.len, j, err, sizeof(err)) < 0)
+		snprintf(a->why, sizeof(a->why), "bad answer: %s", err);
+	else
+		rc = 0;
+	http_response_free(&resp);
+	return rc;
+}
+
+/* Ask one network source, with retries and backoff, until a new joke, the limits or the deadline. */
+static enum try_result
+try_network(struct fetch *f, struct attempt *a, int64_t deadline, struct joke *j)
+{
+	long retries = f->cfg->fetch_retries;
+	int tries = 0, dups = 0, rc;
+
+	for (;;) {
+		int64_t left = deadline - fetch_now_ms();
+		if (left < MIN_REQUEST_MS) {
+			snprintf(a->why + strlen(a->why), sizeof(a->why) - strlen(a->why), "%s%s",
+				 tries ? "; then " : "", "time budget spent");
+			return TRY_FAILED;
+		}
+		rc = request(f, a, deadline, j);
+		if (rc == -2)
+			return TRY_RESTING;
+		if (rc == 0) {
+			rc = store(f, j, 1);
+			if (rc < 0)
+				return (enum try_result)-rc;
+			if (rc == 1)
+				return TRY_STORED;
+			log_debug("%s: joke %s is already stored; asking again", a->src->name,
+				  j->source_id);
+			if (++dups >= FETCH_DUP_MAX)
+				return TRY_ONLY_DUPS;
+			continue;
+		}
+		log_debug("%s: %s", a->src->name, a->why);
+		if (tries++ >= retries)
+			return TRY_FAILED;
+		left = deadline - fetch_now_ms() - MIN_REQUEST_MS;
+		sleep_ms(BACKOFF_FIRST_MS << (tries - 1) < left ? BACKOFF_FIRST_MS << (tries - 1)
+								 : left);
+	}
+}
+
+/* Rest, failure count and the one log line for the outcome of a source; state saved. */
+static enum try_result
+settle(struct fetch *f, struct attempt *a, enum try_result r)
+{
+	int64_t now = time(NULL);
+	int busy = 0;
+
+	if (r == TRY_FAILED) {
+		a->st.failures++;
+		if (a->st.failures >= FETCH_FAILS_TO_REST) {
+			int shift = a->st.failures - FETCH_FAILS_TO_REST;
+			int64_t rest = shift > 6 ? FETCH_REST_MAX : (int64_t)60 << shift;
+			if (rest > FETCH_REST_MAX)
+				rest = FETCH_REST_MAX;
+			if (a->st.rest_until < now + rest)
+				a->st.rest_until = now + rest;
+		}
+		log_warn("%s: %s; trying the next source", a->src->name, a->why);
+	} else if (r == TRY_RESTING)
+		log_warn("%s: %s; resting %lld s", a->src->name, a->why,
+			 (long long)(a->st.rest_until - now));
+	else if (r == TRY_STORED || r == TRY_ONLY_DUPS)
+		a->st.failures = 0;
+	if (memcmp(&a->st, &a->saved, sizeof(a->st)) != 0 &&
+	    state_put(f->db, a->src->name, &a->st, &busy) < 0)
+		return busy ? TRY_BUSY : TRY_DB;
+	return r;
+}
+
+static enum try_result
+try_source(struct fetch *f, const struct source *src, int64_t deadline, struct joke *j)
+{
+	struct attempt a = {.src = src};
+	int64_t now = time(NULL);
+	int rc;
+
+	if (src->parse == NULL) { /* bundled */
+		if (bundled_pick(f->db, j) < 0)
+			return TRY_DB;
+		rc = store(f, j, 0);
+		return rc == 1 ? TRY_STORED : rc == 0 ? TRY_ONLY_DUPS : (enum try_result)-rc;
+	}
+	if (state_get(f->db, src->name, &a.st) < 0)
+		return TRY_DB;
+	a.saved = a.st;
+	if (a.st.rest_until > now) {
+		log_debug("%s: resting for %lld s more", src->name,
+			  (long long)(a.st.rest_until - now));
+		return TRY_RESTING;
+	}
+	return settle(f, &a, try_network(f, &a, deadline, j));
+}
+
+enum fetch_result
+fetch_run(struct fetch *f, int64_t deadline_ms, struct joke *j)
+{
+	int only_dups = 0;
+
+	for (int i = 0; i < f->nsources; i++) {
+		switch (try_source(f, f->order[i], deadline_ms, j)) {
+		case TRY_STORED:
+			log_debug("%s: stored joke %lld (%s)", j->source, (long long)j->id,
+				  j->source_id);
+			return FETCH_STORED;
+		case TRY_ONLY_DUPS:
+			only_dups = 1;
+			break;
+		case TRY_FAILED:
+		case TRY_RESTING:
+			break;
+		case TRY_BUSY:
+			log_error("%s: database locked by another writer", f->cfg->db_path);
+			return FETCH_BUSY;
+		case TRY_DB:
+			return FETCH_DB_ERROR;
+		}
+	}
+	if (only_dups) {
+		log_info("nothing new: the sources answered only with jokes already stored");
+		return FETCH_NOTHING_NEW;
+	}
+	log_error("every source failed or is resting; nothing stored");
+	return FETCH_FAILED;
+}

@@ -1,0 +1,35 @@
+/* lock.c - flock-based exclusion of overlapping jokes-fetch runs. */
+#include "lock.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+int
+lock_take(const char *path, int *exit_code)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0) {
+		*exit_code = errno == EACCES || errno == EPERM || errno == EROFS ? EX_NOPERM
+										  : EX_CANTCREAT;
+		log_error("%s: cannot open the lock file: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		*exit_code = e == EWOULDBLOCK ? EX_TEMPFAIL : EX_IOERR;
+		if (e == EWOULDBLOCK)
+			log_error("%s: another jokes-fetch is running; leaving this run", path);
+		else
+			log_error("%s: cannot lock: %s", path, strerror(e));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
