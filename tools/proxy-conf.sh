@@ -38,6 +38,8 @@ declare -A v=(
 	[FCGI_PROCS]=2
 	[ACCESS_LOG]=off
 	[USER]=jokes
+	[PUSHD_USER]=jokes-pushd
+	[FCGI_USER]=jokes-fcgi
 	[GROUP]=jokes
 	[WEB_GROUP]=www-data
 )

@@ -1,0 +1,46 @@
+// pipeline.mjs - the whole pipeline under nginx in headless Chromium: fetch -> SQLite ->
+// notify -> pushd -> nginx -> browser. Stored jokes on the page, a new joke live without a
+// reload, hostile text literal (pushed and server-rendered), pushd restart without gap or
+// duplicate; screenshots (light and dark) to $SHOTS (default /tmp).
+import path from 'node:path';
+import { Stack, launchBrowser, reporter } from './lib/stack.mjs';
+import { pageChecks } from './lib/checks.mjs';
+
+const t = reporter();
+const stack = new Stack('nginx');
+let browser;
+try {
+	await stack.start();
+	browser = await launchBrowser();
+	const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+	const page = await pageChecks(t, stack, context, 'nginx');
+
+	// Static assets through nginx: versioned URLs cached long, text gzipped.
+	const links = await page.$$eval('link[rel=stylesheet], script[src]', (els) => els.map((e) => e.href || e.src));
+	t.check(links.length > 0 && links.every((u) => u.startsWith(`${stack.url}/jokes/static/`)),
+		'nginx: the page loads its CSS and script from /jokes/static/ (no CDN)', JSON.stringify(links));
+	for (const u of links) {
+		const res = await fetch(u, { headers: { 'accept-encoding': 'gzip' } });
+		const cc = res.headers.get('cache-control') || '';
+		const versioned = /[?&]v=|\.[0-9a-f]{8,}\./.test(u);
+		t.check(res.ok && (!versioned || /max-age=31536000/.test(cc)),
+			`nginx: ${new URL(u).pathname} served${versioned ? ', cached for a year' : ''}`, `${res.status} ${cc}`);
+	}
+	const gz = await fetch(`${stack.url}/jokes/`, { headers: { 'accept-encoding': 'gzip' } });
+	t.check(gz.headers.get('content-encoding') === 'gzip', 'nginx: the page is gzipped', gz.headers.get('content-encoding'));
+
+	const shots = process.env.SHOTS || '/tmp';
+	for (const scheme of ['light', 'dark']) {
+		await page.emulateMedia({ colorScheme: scheme });
+		const file = path.join(shots, `jokes-page-${scheme}.png`);
+		await page.screenshot({ path: file });
+		console.log(`# screenshot ${file}`);
+	}
+} catch (e) {
+	t.check(false, 'nginx: the stack runs', e && e.stack);
+	console.log(stack.dir ? stack.tail() : '');
+} finally {
+	if (browser) await browser.close();
+	await stack.stop(t.failed > 0);
+	t.done();
+}
