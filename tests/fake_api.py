@@ -12,8 +12,8 @@ Endpoints, in the shapes of the real APIs (query strings are ignored):
     GET /chucknorris/jokes/random   {"id":"fake-cn-17","value":"Fake chucknorris joke 17",
                                      "categories":[],"icon_url":"…","url":"…","created_at":"…"}
     GET /icanhazdadjoke/            {"id":"fake-dad-17","joke":"Fake icanhazdadjoke joke 17","status":200}
-    GET /jokeapi/joke/Any           odd counts {"error":false,"type":"single","joke":"…","id":17,…},
-                                    even counts {"error":false,"type":"twopart","setup":"…",
+    GET /jokeapi/joke/Any           its odd requests {"error":false,"type":"single","joke":"…","id":17,…},
+                                    its even requests {"error":false,"type":"twopart","setup":"…",
                                     "delivery":"…","id":18,…}
     GET /official/random_joke       {"type":"general","setup":"…","punchline":"…","id":17}
 By default every answer is a NEW joke (a counter gives a unique id and text).
@@ -86,8 +86,8 @@ class State:
 STATE = State()
 
 
-def joke_object(source, n, text, hex_text):
-    """The answer object of `source` for joke number n; text None means a fresh one."""
+def joke_object(source, n, text, hex_text, k=1):
+    """The answer object of `source` for joke number n (its k-th request); text None: a fresh one."""
     if text is None and hex_text is None:
         text = "Fake %s joke %d" % (source, n)
     if hex_text is not None:
@@ -102,7 +102,7 @@ def joke_object(source, n, text, hex_text):
     if source == "jokeapi":
         base = {"error": False, "category": "Misc", "flags": {"nsfw": False},
                 "id": n, "safe": True, "lang": "en"}
-        if n % 2 == 0 and RAW_MARK not in text and "\n" not in text and text.startswith("Fake"):
+        if k % 2 == 0 and RAW_MARK not in text and "\n" not in text and text.startswith("Fake"):
             base.update(type="twopart", setup="Fake jokeapi setup %d?" % n,
                         delivery="Fake jokeapi delivery %d." % n)
         else:
@@ -189,15 +189,16 @@ class Handler(BaseHTTPRequestHandler):
                                      "Accept": self.headers.get("Accept")}
             STATE.counter += 1
             n = STATE.counter
+            k = STATE.requests[source]
             m = dict(STATE.modes.get(source) or {"mode": "ok"})
             if m["mode"] == "500-then-ok":
                 STATE.modes[source] = {"mode": "ok"}
             elif m.get("times") is not None:
                 left = int(m["times"]) - 1
                 STATE.modes[source] = dict(m, times=left) if left > 0 else {"mode": "ok"}
-        self.answer(source, n, m)
+        self.answer(source, n, k, m)
 
-    def answer(self, source, n, m):
+    def answer(self, source, n, k, m):
         mode = m["mode"]
         if mode == "same":
             return self.send_body(200, encode(joke_object(source, 0, m.get("text") or
@@ -205,7 +206,7 @@ class Handler(BaseHTTPRequestHandler):
                                                           None), None))
         text = m.get("text") if mode == "text" else None
         hex_text = m.get("hex") if mode == "text" else None
-        obj = joke_object(source, n, text, hex_text)
+        obj = joke_object(source, n, text, hex_text, k)
         if mode in ("ok", "text"):
             return self.send_body(200, encode(obj, hex_text))
         if mode == "html":
