@@ -1,0 +1,133 @@
+/* ring.c - the replay ring of prebuilt joke frames (see ring.h). */
+#include "ring.h"
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const size_t ring_pre = LWS_PRE;
+
+int ring_init(struct ring *r, size_t cap)
+{
+	memset(r, 0, sizeof(*r));
+	if (!cap)
+		return -1;
+	r->e = calloc(cap, sizeof(*r->e));
+	if (!r->e)
+		return -1;
+	r->cap = cap;
+	return 0;
+}
+
+void ring_free(struct ring *r)
+{
+	if (!r || !r->e)
+		return;
+	for (size_t i = 0; i < r->cap; i++)
+		free(r->e[i].buf);
+	free(r->e);
+	memset(r, 0, sizeof(*r));
+}
+
+/* {"type":"joke",...} with ring_pre bytes of headroom; NULL on failure. */
+static unsigned char *frame_joke(const struct joke *j, size_t *len)
+{
+	json_t *rec = joke_to_json(j);
+	json_t *msg = json_object();
+	unsigned char *buf = NULL;
+	char *text = NULL;
+
+	if (!rec || !msg || json_object_set_new(msg, "type", json_string("joke")) ||
+	    json_object_update(msg, rec))
+		goto out;
+	text = json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text)
+		goto out;
+	*len = strlen(text);
+	buf = malloc(ring_pre + *len + 1);
+	if (buf)
+		memcpy(buf + ring_pre, text, *len + 1);
+out:
+	free(text);
+	json_decref(msg);
+	json_decref(rec);
+	return buf;
+}
+
+int ring_push(struct ring *r, const struct joke *j)
+{
+	struct ring_entry *slot;
+	unsigned char *buf;
+	size_t len = 0;
+
+	if (j->id <= r->newest_id)
+		return 0;
+	buf = frame_joke(j, &len);
+	if (!buf)
+		return -1;
+	slot = &r->e[r->head % r->cap];
+	if (r->count == r->cap) {
+		ring_note_lost(r, slot->id);
+		free(slot->buf);
+	} else {
+		r->count++;
+	}
+	slot->id = j->id;
+	slot->len = len;
+	slot->buf = buf;
+	r->head++;
+	r->newest_id = j->id;
+	return 1;
+}
+
+void ring_note_lost(struct ring *r, int64_t id)
+{
+	if (id > r->lost_max)
+		r->lost_max = id;
+}
+
+uint64_t ring_tail(const struct ring *r)
+{
+	return r->head - r->count;
+}
+
+const struct ring_entry *ring_get(const struct ring *r, uint64_t seq)
+{
+	if (seq >= r->head || seq < ring_tail(r))
+		return NULL;
+	return &r->e[seq % r->cap];
+}
+
+uint64_t ring_seq_after(const struct ring *r, int64_t since)
+{
+	uint64_t lo = ring_tail(r), hi = r->head;
+
+	/* ids grow with the sequence: binary search for the first id > since */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (r->e[mid % r->cap].id > since)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+int ring_has_gap(const struct ring *r, int64_t since)
+{
+	return since < r->lost_max;
+}
+
+int64_t ring_oldest_id(const struct ring *r)
+{
+	return r->count ? r->e[ring_tail(r) % r->cap].id : 0;
+}
+
+int ring_gap_message(int64_t since, int64_t oldest, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "{\"type\":\"gap\",\"since\":%lld,\"oldest\":%lld}",
+			 (long long)since, (long long)oldest);
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}

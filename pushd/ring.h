@@ -1,0 +1,64 @@
+/* ring.h - the replay ring: the last jokes as ready-to-send WebSocket frames.
+ *
+ * Every client holds one sequence number into the ring (the next entry it
+ * will send), so a broadcast costs O(1) per client write and a burst is never
+ * dropped for a connected client. Entries are shared, never copied per client.
+ */
+#ifndef PUSHD_RING_H
+#define PUSHD_RING_H
+
+#include "joke.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ring_entry {
+	int64_t id;
+	size_t len;	    /* payload bytes after the headroom */
+	unsigned char *buf; /* RING_PRE bytes of headroom, then the JSON text */
+};
+
+struct ring {
+	struct ring_entry *e;
+	size_t cap;
+	uint64_t head;	   /* sequence number of the next push */
+	size_t count;	   /* entries held: sequence numbers [head - count, head) */
+	int64_t newest_id; /* 0 when nothing was ever pushed */
+	int64_t lost_max;  /* newest id known to exist but not held (evicted or not loaded) */
+};
+
+/* Headroom in front of every frame (LWS_PRE of the libwebsockets we build with). */
+extern const size_t ring_pre;
+
+/* 0, or -1 when cap is 0 or memory is short. */
+int ring_init(struct ring *r, size_t cap);
+void ring_free(struct ring *r);
+
+/*
+ * Append j (ids must grow; an id <= newest_id is ignored and returns 0) as
+ * {"type":"joke",...record}. The oldest entry falls out when full. Returns 1
+ * when appended, 0 when ignored, -1 on allocation failure.
+ */
+int ring_push(struct ring *r, const struct joke *j);
+
+/* Note that id exists but is not held (warm-up stopped before it). */
+void ring_note_lost(struct ring *r, int64_t id);
+
+uint64_t ring_tail(const struct ring *r);
+
+/* The entry with sequence number seq, or NULL when not held (yet or any more). */
+const struct ring_entry *ring_get(const struct ring *r, uint64_t seq);
+
+/* Sequence number of the first held joke with id > since (ring head when none). */
+uint64_t ring_seq_after(const struct ring *r, int64_t since);
+
+/* 1 when jokes with id > since may exist that the ring does not hold. */
+int ring_has_gap(const struct ring *r, int64_t since);
+
+/* Id of the oldest held joke, 0 when empty. */
+int64_t ring_oldest_id(const struct ring *r);
+
+/* The gap message into buf (after ring_pre headroom is the caller's). Length or -1. */
+int ring_gap_message(int64_t since, int64_t oldest, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,97 @@
+/* stats.c - shared counters and their Prometheus rendering (see stats.h). */
+#include "stats.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+struct stats *stats_create(void)
+{
+	void *p = mmap(NULL, sizeof(struct stats), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0, sizeof(struct stats));
+	return p;
+}
+
+struct out {
+	char *buf;
+	size_t size, len;
+	int full;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len)
+		o->full = 1;
+	else
+		o->len += (size_t)n;
+}
+
+static void metric(struct out *o, const char *name, const char *type, const char *help, int64_t v)
+{
+	put(o, "# HELP jokes_pushd_%s %s\n# TYPE jokes_pushd_%s %s\njokes_pushd_%s %lld\n", name,
+	    help, name, type, name, (long long)v);
+}
+
+/* Sum (or max) of one stats_worker field over the live worker slots. */
+static int64_t over(const struct stats *s, int n, size_t off, int want_max)
+{
+	int64_t acc = 0;
+
+	for (int i = 0; i < n; i++) {
+		int64_t v = stats_get((const int64_t *)((const char *)&s->w[i] + off));
+		if (want_max)
+			acc = v > acc ? v : acc;
+		else
+			acc += v;
+	}
+	return acc;
+}
+
+#define SUM(f) over(s, n, offsetof(struct stats_worker, f), 0)
+#define MAX(f) over(s, n, offsetof(struct stats_worker, f), 1)
+
+int stats_render(const struct stats *s, int n, char *buf, size_t size)
+{
+	struct out o = {buf, size, 0, 0};
+
+	metric(&o, "workers", "gauge", "Worker processes configured.", n);
+	metric(&o, "worker_restarts_total", "counter", "Workers restarted after dying.",
+	       stats_get(&s->worker_restarts));
+	metric(&o, "clients", "gauge", "WebSocket clients connected.", SUM(clients));
+	metric(&o, "newest_joke_id", "gauge", "Newest joke id held.", MAX(newest_id));
+	metric(&o, "jokes_published_total", "counter", "Jokes taken from the database for broadcast.",
+	       MAX(published));
+	metric(&o, "messages_sent_total", "counter", "WebSocket messages sent to clients.", SUM(sent));
+	metric(&o, "bytes_sent_total", "counter", "Payload bytes sent to clients.", SUM(bytes_sent));
+	metric(&o, "clients_culled_total", "counter", "Slow clients closed.", SUM(culled));
+	put(&o, "# HELP jokes_pushd_clients_refused_total Upgrades refused.\n"
+		"# TYPE jokes_pushd_clients_refused_total counter\n"
+		"jokes_pushd_clients_refused_total{reason=\"limit\"} %lld\n"
+		"jokes_pushd_clients_refused_total{reason=\"origin\"} %lld\n",
+	    (long long)SUM(refused_limit), (long long)SUM(refused_origin));
+	metric(&o, "clients_too_big_total", "counter", "Clients closed for a too large frame.",
+	       SUM(too_big));
+	metric(&o, "replay_hits_total", "counter", "Connections with ?since= served from the ring.",
+	       SUM(replays));
+	metric(&o, "replay_gaps_total", "counter", "Gap messages sent.", SUM(gaps));
+	metric(&o, "notifies_received_total", "counter", "Valid notify lines.", stats_get(&s->notifies));
+	metric(&o, "notifies_rejected_total", "counter", "Notify lines refused.",
+	       stats_get(&s->notify_rejected));
+	metric(&o, "db_reads_total", "counter", "Database reads.", SUM(db_reads));
+	metric(&o, "db_errors_total", "counter", "Failed database reads.", SUM(db_errors));
+	metric(&o, "start_time_seconds", "gauge", "Start time, unix seconds.", stats_get(&s->started));
+	return o.full ? -1 : (int)o.len;
+}
