@@ -89,6 +89,13 @@ $(O)/libpushd.a: $(PUSHD_OBJ)
 	$(AR) rcs $@ $^
 $(O)/jokes-pushd: $(O)/pushd/main.o $(O)/libpushd.a $(O)/libjokes.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# test and bench helpers (built by the scripts that use them)
+$(O)/tools/pushd-dbput: $(O)/tests/tools/pushd_dbput.o $(O)/libjokes.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(O)/tools/wsload: bench/wsload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
 
 # --- jokes-fcgi (fcgi/) -------------------------------------------------------
 FCGI_OBJ := $(patsubst %.c,$(O)/%.o,$(filter-out fcgi/main.c,$(wildcard fcgi/*.c)))

@@ -60,6 +60,7 @@ struct config {
 	long pushd_poll_secs;
 	long pushd_max_clients;
 	long pushd_max_backlog;
+	long pushd_handshake_secs;
 
 	/* jokes-fcgi */
 	long fcgi_page_size;
