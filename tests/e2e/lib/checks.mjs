@@ -3,7 +3,7 @@
 // and a pushd restart caught up with no gap and no duplicate.
 import { sleep } from './stack.mjs';
 
-export const XSS = '<script>alert(1)</script> & "quotes" &amp; \'single\'';
+export const XSS = '<script>alert(1)</script> & "quotes" \'single\' <b>not bold</b> 🎉';
 
 /** ids of the jokes on the page, top to bottom. */
 export function pageIds(page) {
@@ -75,6 +75,8 @@ export async function pageChecks(t, stack, context, name) {
 	// Hostile text: pushed, then server-rendered, always literal.
 	await stack.apiText(XSS);
 	stack.fetchJoke();
+	const stored = (await stack.apiJokes('limit=1'))[0];
+	t.check(stored && stored.text === XSS, `${name}: the hostile text is stored as it came`, JSON.stringify(stored));
 	const xssId = await waitForJoke(page, XSS);
 	t.check(xssId !== null, `${name}: markup in a pushed joke shows as literal text`);
 	const kids = await page.$$eval('#jokes article.joke .joke-text', (els, txt) =>
