@@ -60,6 +60,11 @@ int main(int argc, char **argv)
 	if (ex)
 		return ex;
 	log_set_level(cfg.log_level);
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strncmp(argv[i], "--", 2)) {
+			log_error("%s: unknown key", argv[i]);
+			return EX_CONFIG;
+		}
 	for (int opt; (opt = getopt(argc, argv, "n")) != -1;) {
 		if (opt != 'n') {
 			usage(stderr);

@@ -9,16 +9,23 @@
 
 const size_t ring_pre = LWS_PRE;
 
-int ring_init(struct ring *r, size_t cap)
+int ring_init(struct ring *r, size_t replay, size_t slack)
 {
 	memset(r, 0, sizeof(*r));
-	if (!cap)
+	if (!replay)
 		return -1;
-	r->e = calloc(cap, sizeof(*r->e));
+	r->e = calloc(replay + slack, sizeof(*r->e));
 	if (!r->e)
 		return -1;
-	r->cap = cap;
+	r->cap = replay + slack;
+	r->replay = replay;
 	return 0;
+}
+
+/* First sequence number of the replay window. */
+static uint64_t window_tail(const struct ring *r)
+{
+	return r->head - (r->count < r->replay ? r->count : r->replay);
 }
 
 void ring_free(struct ring *r)
@@ -102,7 +109,7 @@ const struct ring_entry *ring_get(const struct ring *r, uint64_t seq)
 
 uint64_t ring_seq_after(const struct ring *r, int64_t since)
 {
-	uint64_t lo = ring_tail(r), hi = r->head;
+	uint64_t lo = window_tail(r), hi = r->head;
 
 	/* ids grow with the sequence: binary search for the first id > since */
 	while (lo < hi) {
@@ -117,12 +124,15 @@ uint64_t ring_seq_after(const struct ring *r, int64_t since)
 
 int ring_has_gap(const struct ring *r, int64_t since)
 {
-	return since < r->lost_max;
+	uint64_t w = window_tail(r);
+	int64_t before = w > ring_tail(r) ? r->e[(w - 1) % r->cap].id : 0;
+
+	return since < r->lost_max || since < before;
 }
 
 int64_t ring_oldest_id(const struct ring *r)
 {
-	return r->count ? r->e[ring_tail(r) % r->cap].id : 0;
+	return r->count ? r->e[window_tail(r) % r->cap].id : 0;
 }
 
 int ring_gap_message(int64_t since, int64_t oldest, char *buf, size_t size)

@@ -20,7 +20,8 @@ struct ring_entry {
 
 struct ring {
 	struct ring_entry *e;
-	size_t cap;
+	size_t cap;	   /* replay + slack: a connected client may lag by the slack */
+	size_t replay;	   /* newest entries offered to ?since= */
 	uint64_t head;	   /* sequence number of the next push */
 	size_t count;	   /* entries held: sequence numbers [head - count, head) */
 	int64_t newest_id; /* 0 when nothing was ever pushed */
@@ -30,8 +31,11 @@ struct ring {
 /* Headroom in front of every frame (LWS_PRE of the libwebsockets we build with). */
 extern const size_t ring_pre;
 
-/* 0, or -1 when cap is 0 or memory is short. */
-int ring_init(struct ring *r, size_t cap);
+/*
+ * replay: jokes offered to a reconnecting client; slack: how far a connected
+ * client may fall behind (max backlog). 0, or -1 when replay is 0 or memory is short.
+ */
+int ring_init(struct ring *r, size_t replay, size_t slack);
 void ring_free(struct ring *r);
 
 /*
@@ -49,13 +53,13 @@ uint64_t ring_tail(const struct ring *r);
 /* The entry with sequence number seq, or NULL when not held (yet or any more). */
 const struct ring_entry *ring_get(const struct ring *r, uint64_t seq);
 
-/* Sequence number of the first held joke with id > since (ring head when none). */
+/* Sequence number of the first joke in the replay window with id > since (head when none). */
 uint64_t ring_seq_after(const struct ring *r, int64_t since);
 
-/* 1 when jokes with id > since may exist that the ring does not hold. */
+/* 1 when jokes with id > since may exist that the replay window does not hold. */
 int ring_has_gap(const struct ring *r, int64_t since);
 
-/* Id of the oldest held joke, 0 when empty. */
+/* Id of the oldest joke of the replay window, 0 when empty. */
 int64_t ring_oldest_id(const struct ring *r);
 
 /* The gap message into buf (after ring_pre headroom is the caller's). Length or -1. */

@@ -56,10 +56,10 @@ static int collect_one(const struct joke *j, void *arg)
 	return 0;
 }
 
-/* Newest r->cap jokes into the empty ring, older ones noted as lost. */
+/* Newest r->replay jokes into the empty ring, older ones noted as lost. */
 static int source_warm(struct source *s, struct ring *r)
 {
-	struct collect c = {NULL, 0, (int)r->cap + 1};
+	struct collect c = {NULL, 0, (int)r->replay + 1};
 	int added = 0;
 
 	c.j = malloc((size_t)c.cap * sizeof(*c.j));

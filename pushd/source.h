@@ -23,7 +23,7 @@ void source_close(struct source *s);
 
 /*
  * Append every joke newer than r->newest_id to r. When the ring is empty this
- * is the warm-up: only the newest r->cap jokes are taken and the older ones
+ * is the warm-up: only the newest r->replay jokes are taken and the older ones
  * are noted as lost (a client asking for them gets a gap message).
  * Returns the number appended, or -1 on a database error (logged; the
  * connection is reopened on the next call).

@@ -506,7 +506,8 @@ int worker_run(const struct worker_args *a)
 	signal(SIGPIPE, SIG_IGN);
 	retry_policy(&w);
 	source_init(&w.src, a->cfg->db_path);
-	if (ring_init(&w.ring, (size_t)a->cfg->pushd_ring_size) || worker_setup(&w)) {
+	if (ring_init(&w.ring, (size_t)a->cfg->pushd_ring_size,
+		      (size_t)a->cfg->pushd_max_backlog) || worker_setup(&w)) {
 		log_error("worker %d: cannot start the event loop", a->index);
 		ex = EX_SOFTWARE;
 		goto out;

@@ -1,0 +1,66 @@
+# tests/pushd_lib.sh - shared helpers of the tests/t_pushd_*.sh scripts (sourced).
+#
+# Starts the real build/jokes-pushd in a temp dir with its own ports and sockets;
+# every process started is killed by pid in the EXIT trap.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=$ROOT/build/jokes-pushd
+make -s build/jokes-pushd build/tools/pushd-dbput >/dev/null || { echo "not ok - build"; exit 1; }
+DBPUT=$ROOT/build/tools/pushd-dbput
+T=$(mktemp -d /tmp/jokes-pushd-test.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; }
+nok() { echo "not ok - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+
+free_port() {
+	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
+# start_pushd NAME [--key=value ...]: config in $T/NAME.conf; sets PORT, MPORT, PID, LOG
+start_pushd() {
+	local name=$1; shift
+	PORT=$(free_port)
+	MPORT=$(free_port)
+	LOG=$T/$name.log
+	cat > "$T/$name.conf" <<CONF
+db_path = $T/jokes.db
+notify_socket = $T/notify.sock
+pushd_listen = 127.0.0.1:$PORT
+pushd_metrics_listen = 127.0.0.1:$MPORT
+pushd_workers = 2
+log_level = debug
+CONF
+	"$BIN" -c "$T/$name.conf" "$@" 2>"$LOG" &
+	PID=$!
+	PIDS+=("$PID")
+	wait_port "$MPORT" || wait_port "$PORT"
+}
+
+wait_port() {
+	local i
+	for i in $(seq 1 50); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# metric NAME: the value of one metric from the metrics listener
+metric() {
+	curl -s "http://127.0.0.1:$MPORT/metrics" | awk -v m="jokes_pushd_$1" '$1 == m { print $2 }'
+}
+
+# py: run python with the wsclient module importable and PORT/T/etc. in the environment
+py() {
+	PORT=$PORT MPORT=${MPORT:-0} T=$T DBPUT=$DBPUT PYTHONPATH=$ROOT/tests/tools \
+		timeout "${PY_TIMEOUT:-30}" python3 -c "$1"
+}
