@@ -6,7 +6,9 @@ import { waitForJoke, waitState } from './lib/checks.mjs';
 
 const t = reporter();
 const IDLE_MS = Number(process.env.JOKES_IDLE_MS || 70000);
-const stacks = [new Stack('nginx'), new Stack('lighttpd-socket')];
+// JOKES_IDLE_PING_SECS=120 shows the check failing: without pings both proxies cut the tab.
+const conf = process.env.JOKES_IDLE_PING_SECS ? { pushd_ping_secs: process.env.JOKES_IDLE_PING_SECS } : {};
+const stacks = [new Stack('nginx', conf), new Stack('lighttpd-socket', conf)];
 let browser;
 try {
 	await Promise.all(stacks.map((s) => s.start()));
