@@ -7,6 +7,8 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FETCH=${FETCH:-$ROOT/build/jokes-fetch}
+# Debian's interpreter: a python3 earlier on PATH may be a slow wrapper script (pyenv shim).
+PY=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 PIDS=()
 T=
 
@@ -29,7 +31,7 @@ check() {
 fetch_setup() {
 	T=$(mktemp -d /tmp/jokes-fetch-test.XXXXXX)
 	mkdir -p "$T/state"
-	python3 "$ROOT/tests/fake_api.py" --port-file "$T/port" --notify-socket "$T/notify.sock" \
+	"$PY" "$ROOT/tests/fake_api.py" --port-file "$T/port" --notify-socket "$T/notify.sock" \
 		>"$T/fake.log" 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
@@ -57,7 +59,7 @@ mode() {
 fake_reset() { curl -sf -XPOST "$API/_reset" >/dev/null; }
 # requests SOURCE: how many requests the fake has answered for it
 requests() {
-	curl -sf "$API/_stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['requests']['$1'])"
+	curl -sf "$API/_stats" | "$PY" -c "import json,sys; print(json.load(sys.stdin)['requests']['$1'])"
 }
 
 # run_fetch ARGS...: run jokes-fetch with $CONF; sets RC, OUT, ERR (files $T/out, $T/err)
@@ -70,7 +72,7 @@ run_fetch() {
 
 # sql QUERY [ARGS...]: rows of a query on the database, one per line, columns joined by |
 sql() {
-	python3 - "$DB" "$@" <<'PY'
+	"$PY" - "$DB" "$@" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
 for row in db.execute(sys.argv[2], sys.argv[3:]):

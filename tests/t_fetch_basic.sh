@@ -52,8 +52,8 @@ check "the database was created with the joke" test "$(newest)" = "chucknorris:F
 check "the database is not world-readable" test "$(stat -c %a "$DB")" = 640
 check "the lock file is beside the database" test -f "$T/state/jokes-fetch.lock"
 sleep 0.2
-line=$(curl -sf "$API/_notify" | python3 -c 'import json,sys; print(json.load(sys.stdin)["lines"][-1])')
-check "one notify line, the record of the stored joke" python3 -c '
+line=$(curl -sf "$API/_notify" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["lines"][-1])')
+check "one notify line, the record of the stored joke" "$PY" -c '
 import json, sys
 r = json.loads(sys.argv[1])
 assert sorted(r) == ["fetched_at", "id", "source", "text"], r
@@ -66,7 +66,7 @@ for s in icanhazdadjoke jokeapi official; do
 done
 check "two-part joke stored as setup and punchline on two lines" \
 	test "$(sql "SELECT text FROM jokes WHERE source = 'official'")" = "$(printf 'Fake official joke %s\nFake punchline %s.' 4 4)"
-ua=$(curl -sf "$API/_stats" | python3 -c 'import json,sys; h=json.load(sys.stdin)["headers"]["icanhazdadjoke"]; print(h["User-Agent"], "|", h["Accept"])')
+ua=$(curl -sf "$API/_stats" | "$PY" -c 'import json,sys; h=json.load(sys.stdin)["headers"]["icanhazdadjoke"]; print(h["User-Agent"], "|", h["Accept"])')
 check "icanhazdadjoke gets a User-Agent naming jokes and the contact URL, Accept JSON" \
 	test "$ua" = "jokes/0.1.0 (+https://example.invalid/jokes-contact) | application/json"
 
