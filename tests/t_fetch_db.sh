@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# t_fetch_db.sh - the database and the run lock: read-only (77), locked (75), kill -9 (no
+# partial row), two runs at once (one 75), the --every slots.
+. "$(dirname "$0")/lib_fetch.sh"
+fetch_setup
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+
+run_fetch --fetch-sources=bundled
+check "a first run creates the database" test "$RC" = 0 -a "$(count)" = 1
+
+# --- database read-only for the user running jokes-fetch: 77, nothing changed ------------
+chmod 755 "$T"
+chmod 777 "$T/state"
+chmod 644 "$DB" "$T/state/jokes-fetch.lock"
+rm -f "$DB-wal" "$DB-shm"
+sum=$(md5sum <"$DB")
+as_nobody "$FETCH" -c "$CONF" --fetch-sources=bundled >"$T/out" 2>"$T/err"; RC=$?
+check "read-only database: exit 77" test "$RC" = 77
+check "read-only database: one clear error line" \
+	test "$(wc -l <"$T/err")" = 1 -a -n "$(grep "jokes.db: cannot open for writing: attempt to write a readonly database" "$T/err")"
+check "read-only database: file unchanged" test "$(md5sum <"$DB")" = "$sum"
+chmod 755 "$T/state"
+as_nobody "$FETCH" -c "$CONF" --fetch-sources=bundled >"$T/out" 2>"$T/err"; RC=$?
+check "state_dir not writable: exit 77" test "$RC" = 77
+rm -f "$DB-wal" "$DB-shm"
+check "integrity after the refused runs" test "$(sql 'PRAGMA integrity_check')" = ok
+
+# --- locked by another writer past the busy timeout: 75 ---------------------------------
+"$PY" - "$DB" "$T/locked" <<'PY' &
+import sqlite3, sys, time, os
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("INSERT INTO source_state (source, rest_until, failures) VALUES ('x', 0, 0)")
+open(sys.argv[2], "w").close()
+time.sleep(8)
+db.execute("ROLLBACK")
+PY
+PIDS+=($!)
+for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
+n=$(count)
+t0=$(date +%s)
+run_fetch --fetch-sources=bundled
+check "database locked by another writer: exit 75" test "$RC" = 75
+check "database locked: gave up after the busy timeout ($(($(date +%s) - t0)) s)" test $(($(date +%s) - t0)) -le 7
+check "database locked: one error line" test "$(wc -l <"$T/err")" = 1 -a -n "$(grep -i lock "$T/err")"
+wait "${PIDS[-1]}"
+check "database locked: nothing stored, integrity ok" test "$(count)" = "$n" -a "$(sql 'PRAGMA integrity_check')" = ok
+
+# --- two runs at once: one exits 75 ------------------------------------------------------
+mode chucknorris hang
+"$FETCH" -c "$CONF" --fetch-sources="chucknorris, bundled" --fetch-retries=0 >"$T/out1" 2>"$T/err1" &
+first=$!
+PIDS+=($first)
+sleep 0.4
+run_fetch --fetch-sources=bundled
+check "a second run while the first holds the lock: exit 75" test "$RC" = 75
+check "the second run says why in one line" \
+	test "$(wc -l <"$T/err")" = 1 -a -n "$(grep 'another jokes-fetch is running' "$T/err")"
+wait $first; rc1=$?
+check "the first run finishes: exit 0 (bundled after the hang)" test "$rc1" = 0
+mode chucknorris ok
+
+# --- kill -9 in the middle of runs: never a partial row -----------------------------------
+for i in $(seq 25); do
+	"$FETCH" -c "$CONF" --fetch-sources="chucknorris, bundled" >/dev/null 2>&1 &
+	p=$!
+	sleep "0.00$((RANDOM % 10))"
+	kill -9 $p 2>/dev/null
+	wait $p 2>/dev/null
+done
+mode chucknorris drip
+"$FETCH" -c "$CONF" >/dev/null 2>&1 &
+p=$!
+sleep 0.5
+kill -9 $p; wait $p 2>/dev/null
+mode chucknorris ok
+check "after 26 kill -9: integrity ok" test "$(sql 'PRAGMA integrity_check')" = ok
+check "after kill -9: every row complete" \
+	test "$(count "text = '' OR text_key = '' OR length(fetched_at) != 20 OR source_id = ''")" = 0
+n=$(count)
+run_fetch
+check "after kill -9: the lock is free and the next run stores a joke" test "$RC" = 0 -a "$(count)" = $((n + 1))
+
+# --- --every: a fetch at each slot of the window, leaving before the window ends ----------
+# fetch_window_secs = 4 stands in for cron's minute: start just after a window begins.
+"$PY" -c 'import time; time.sleep(4 - time.time() % 4 + 0.05)'
+fake_reset
+n=$(count)
+t0=$(date +%s%3N)
+run_fetch --fetch-window-secs=4 --every 1 --fetch-sources=chucknorris
+took=$(($(date +%s%3N) - t0))
+check "--every 1 in a 4 s window: exit 0, quiet" test "$RC" = 0 -a -z "$ERR"
+check "--every 1 in a 4 s window: four jokes stored (got $(($(count) - n)))" test "$(count)" = $((n + 4))
+check "--every 1: left before the window ended (took $took ms)" test "$took" -ge 2500 -a "$took" -lt 3950
+check "--every 1: one fetch per slot (distinct seconds)" \
+	test "$(sql "SELECT count(DISTINCT fetched_at) FROM jokes WHERE id > $n")" = 4
+# a run started late in its window does only the slots left
+"$PY" -c 'import time; time.sleep(4 - time.time() % 4 + 2.2)'
+n=$(count)
+run_fetch --fetch-window-secs=4 --every 1 --fetch-sources=chucknorris
+check "--every started 2.2 s into the window: two slots left, two jokes" test "$RC" = 0 -a "$(count)" = $((n + 2))
+# SIGTERM between slots: leaves at once, exit 0
+"$FETCH" -c "$CONF" --fetch-window-secs=60 --every 20 --fetch-sources=chucknorris >/dev/null 2>&1 &
+p=$!
+PIDS+=($p)
+sleep 0.5
+t0=$(date +%s%3N)
+kill -TERM $p; wait $p; rc=$?
+check "SIGTERM while waiting for the next slot: exit 0 at once" test "$rc" = 0 -a $(($(date +%s%3N) - t0)) -lt 1000
