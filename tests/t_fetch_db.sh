@@ -100,10 +100,11 @@ n=$(count)
 run_fetch --fetch-window-secs=4 --every 1 --fetch-sources=chucknorris
 check "--every started 2.2 s into the window: two slots left, two jokes" test "$RC" = 0 -a "$(count)" = $((n + 2))
 # SIGTERM between slots: leaves at once, exit 0
-"$FETCH" -c "$CONF" --fetch-window-secs=60 --every 20 --fetch-sources=chucknorris >/dev/null 2>&1 &
+"$FETCH" -c "$CONF" --fetch-window-secs=3600 --every 1799 --fetch-sources=chucknorris >/dev/null 2>&1 &
 p=$!
 PIDS+=($p)
 sleep 0.5
+check "--every: still waiting for its next slot after the first fetch" kill -0 $p
 t0=$(date +%s%3N)
 kill -TERM $p; wait $p; rc=$?
 check "SIGTERM while waiting for the next slot: exit 0 at once" test "$rc" = 0 -a $(($(date +%s%3N) - t0)) -lt 1000
