@@ -153,7 +153,8 @@ open_write(const char *path, enum db_status *status)
 		if (*status == DB_OK)
 			*status = DB_ERROR;
 		log_error("%s: cannot open for writing: %s", path,
-			  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+			  db && sqlite3_errcode(db) != SQLITE_OK ? sqlite3_errmsg(db)
+								 : sqlite3_errstr(rc));
 		goto fail;
 	}
 	*status = DB_OK;
