@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# t_deploy_users.sh - the deployment's users and permissions, with the three programs as
+# three different users (numeric ids through setpriv, no accounts are created) and nginx's
+# workers as www-data, as docs/deploy.md sets them up:
+#   jokes-fetch  uid 61001, group jokes (61000), + www-data to reach pushd's notify socket
+#   jokes-pushd  uid 61002, group jokes, + www-data to give its sockets to the web server
+#   jokes-fcgi   uid 61003, group jokes, on a root-made 0660 www-data socket (spawn-fcgi)
+# The state directory and database belong to the fetcher, group-readable; the readers open
+# it read-only as other users, also after the writer exited (persistent WAL); the web
+# server reaches both sockets; a user outside www-data reaches neither and cannot read the
+# database. Needs root (setpriv); says so and skips otherwise.
+set -u
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bin=$root/${JOKES_BUILD:-build}
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null || ! getent group www-data >/dev/null; then
+	echo "ok - three-user test skipped: needs root, setpriv and a www-data group # SKIP"
+	exit 0
+fi
+WEB=$(getent group www-data | cut -d: -f3)
+J=61000 FETCH=61001 PUSHD=61002 FCGI=61003 OTHER=61009
+tmp=$(mktemp -d /tmp/jokes-t-users.XXXXXX)
+chmod 0755 "$tmp"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ok() { if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+ ($3)}"; fi; }
+as() { # UID GROUPS CMD...: run as UID, primary group jokes, supplementary GROUPS (- for none)
+	local u=$1 g=$2
+	shift 2
+	if [ "$g" = - ]; then
+		setpriv --reuid="$u" --regid="$J" --clear-groups --inh-caps=-all -- "$@"
+	else
+		setpriv --reuid="$u" --regid="$J" --groups="$g" --inh-caps=-all -- "$@"
+	fi
+}
+port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+state=$tmp/state run=$tmp/run
+mkdir -p "$state" "$run" "$tmp/web/logs" "$tmp/web/tmp"
+chown "$FETCH:$J" "$state" && chmod 0750 "$state"       # docs: install -d -o jokes -g jokes -m 0750
+chown "$PUSHD:$J" "$run" && chmod 0755 "$run"           # systemd: RuntimeDirectory=jokes of pushd
+cat >"$tmp/jokes.conf" <<EOF
+state_dir = $state
+notify_socket = $run/notify.sock
+pushd_listen = unix:$run/ws.sock
+pushd_socket_group = www-data
+pushd_metrics_listen =
+pushd_workers = 1
+fetch_sources = bundled
+EOF
+conf=$tmp/jokes.conf
+
+# The writer.
+as "$FETCH" "$WEB" sh -c "umask 027; exec '$bin/jokes-fetch' -c '$conf'" 2>"$tmp/fetch.log"
+ok $? "jokes-fetch as uid $FETCH creates and fills the database" "$(tail -2 "$tmp/fetch.log")"
+modes=$(cd "$state" && stat -c '%n %u %a' jokes.db* 2>/dev/null | sort | tr '\n' ' ')
+[[ "$modes" == *"jokes.db $FETCH 640"* ]] && ! grep -q -E ' [0-9]+ [0-7][0-7][2-7]' <<<"$modes" &&
+	! grep -q -E ' [0-9]+ [0-7][2367][0-7] ' <<<"$modes"
+ok $? "the database belongs to the fetcher, group-readable, written by nobody else" "$modes"
+[ -e "$state/jokes.db-wal" ] && [ -e "$state/jokes.db-shm" ]
+ok $? "-wal and -shm stay after the writer exits (readers of another user need them)" "$modes"
+
+# pushd as its own user, sockets to the web server's group.
+setpriv --reuid="$PUSHD" --regid="$J" --groups="$WEB" --inh-caps=-all -- \
+	"$bin/jokes-pushd" -c "$conf" 2>"$tmp/pushd.log" &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$run/ws.sock" ] && [ -S "$run/notify.sock" ] && break; sleep 0.1; done
+s=$(stat -c '%u %g %a' "$run/ws.sock" "$run/notify.sock" 2>/dev/null | sort -u | tr '\n' ' ')
+[ "$s" = "$PUSHD $WEB 660 " ]
+ok $? "jokes-pushd as uid $PUSHD: both sockets owner pushd, group www-data, mode 0660" "$s $(tail -2 "$tmp/pushd.log")"
+
+# jokes-fcgi as its own user on a socket made by root for the web server's group, handed
+# over as fd 0: what systemd's jokes-fcgi.socket does (spawn-fcgi -u wants a user name).
+/usr/bin/python3 - "$run/fcgi.sock" "$WEB" "$FCGI" "$J" "$bin/jokes-fcgi" "$conf" 2>"$tmp/fcgi.log" <<'EOF' &
+import os, socket, sys
+path, web, uid, gid, prog, conf = sys.argv[1:]
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+os.chown(path, 0, int(web))
+os.chmod(path, 0o660)
+s.listen(64)
+os.dup2(s.fileno(), 0)
+os.execvp("setpriv", ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
+                      "--inh-caps=-all", "--", prog, "-c", conf])
+EOF
+pids+=($!)
+for _ in $(seq 50); do [ -S "$run/fcgi.sock" ] && break; sleep 0.1; done
+s=$(stat -c '%u %g %a' "$run/fcgi.sock" 2>/dev/null)
+[ "$s" = "0 $WEB 660" ]
+ok $? "jokes-fcgi's socket: owner root, group www-data, mode 0660" "$s"
+
+uids=
+for p in "${pids[@]}"; do uids+="$(awk '/^Uid:/ {print $2}' "/proc/$p/status") "; done
+[ "$uids" = "$PUSHD $FCGI " ]
+ok $? "pushd and fcgi really run as uids $PUSHD and $FCGI" "$uids"
+
+# nginx: master root, workers www-data, the installed site template.
+p=$(port)
+tools/proxy-conf.sh nginx-site LISTEN="127.0.0.1:$p" STATIC_DIR="$root/static" \
+	FCGI_SOCKET="$run/fcgi.sock" WS_SOCKET="$run/ws.sock" >"$tmp/web/jokes-site.conf"
+tools/proxy-conf.sh nginx-main PREFIX="$tmp/web" USER_LINE="user www-data;" WORKERS=1 \
+	ACCESS_LOG=off >"$tmp/web/nginx.conf"
+nginx -p "$tmp/web/" -c "$tmp/web/nginx.conf" -e "$tmp/web/logs/error.log" 2>"$tmp/nginx.log" &
+pids+=($!)
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.1; done
+wuid=$(ps -o uid= --ppid "${pids[-1]}" | tr -d ' ' | sort -u | tr '\n' ' ')
+[ "$wuid" = "$(id -u www-data) " ]
+ok $? "nginx workers run as www-data" "$wuid"
+code=$(curl -s -o "$tmp/page.html" -w '%{http_code}' "http://127.0.0.1:$p/jokes/")
+[ "$code" = 200 ] && grep -q 'class="joke' "$tmp/page.html"
+ok $? "the page renders through nginx (www-data) -> jokes-fcgi (uid $FCGI) reading the database read-only" \
+	"HTTP $code $(tail -3 "$tmp/web/logs/error.log" "$tmp/fcgi.log" 2>/dev/null | tr '\n' ' ')"
+
+# A WebSocket client through nginx: the stored jokes, then one fetched by the writer.
+python3 - "$p" "$tmp" "$bin" "$conf" "$FETCH" "$J" "$WEB" >"$tmp/ws.out" 2>&1 <<'EOF'
+import base64, json, os, socket, subprocess, sys, time
+port, tmp, bin_, conf, fetch_uid, j, web = sys.argv[1:]
+s = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+host = f"127.0.0.1:{port}"
+key = base64.b64encode(os.urandom(16)).decode()
+s.sendall((f"GET /ws/jokes/?since=0 HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n"
+           f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += s.recv(4096)
+head, buf = buf.split(b"\r\n\r\n", 1)
+print(head.split(b"\r\n")[0].decode())
+def frame():
+    global buf
+    while True:
+        if len(buf) >= 2:
+            n = buf[1] & 127; off = 2
+            if n == 126: n = int.from_bytes(buf[2:4], "big"); off = 4
+            elif n == 127: n = int.from_bytes(buf[2:10], "big"); off = 10
+            if len(buf) >= off + n:
+                op, data, buf = buf[0] & 15, buf[off:off + n], buf[off + n:]
+                if op == 1: return json.loads(data)
+                continue
+        buf += s.recv(65536)
+first = frame()
+print("replayed", first.get("type"), first.get("id"))
+subprocess.run(["setpriv", f"--reuid={fetch_uid}", f"--regid={j}", f"--groups={web}", "--inh-caps=-all",
+                "--", "sh", "-c", f"umask 027; exec {bin_}/jokes-fetch -c {conf}"], check=True,
+               stderr=open(f"{tmp}/fetch2.log", "w"))
+t0 = time.time()
+while True:
+    m = frame()
+    if m.get("id", 0) > first.get("id", 0):
+        print("live", m.get("type"), m.get("id"), f"{time.time() - t0:.2f}s")
+        break
+EOF
+grep -q '^HTTP/1.1 101' "$tmp/ws.out" && grep -q '^replayed joke 1$' "$tmp/ws.out"
+ok $? "a WebSocket through nginx (www-data) -> jokes-pushd (uid $PUSHD) replays the stored joke" "$(tr '\n' ' ' <"$tmp/ws.out")"
+live=$(sed -n 's/^live joke 2 \([0-9.]*\)s$/\1/p' "$tmp/ws.out")
+[ -n "$live" ] && ! grep -q notify "$tmp/fetch2.log"
+ok $? "the fetcher (uid $FETCH) reaches pushd's notify socket; the joke is pushed at once" \
+	"$(tr '\n' ' ' <"$tmp/ws.out") $(cat "$tmp/fetch2.log")"
+[ -n "$live" ] && awk -v t="$live" 'BEGIN { exit !(t < 2) }'
+ok $? "pushed within 2 s of the fetch (${live:-?} s): the notify, not the slow poll"
+
+# Nobody else: a user outside jokes and www-data.
+probe() { # PATH: connect as OTHER; prints the errno name
+	setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups --inh-caps=-all -- /usr/bin/python3 -c '
+import socket, sys, errno
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1]); print("connected")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno))' "$1"
+}
+r=$(probe "$run/ws.sock") && r2=$(probe "$run/fcgi.sock") && r3=$(probe "$run/notify.sock")
+[ "$r $r2 $r3" = "EACCES EACCES EACCES" ]
+ok $? "a user outside www-data cannot connect to any of the sockets" "$r $r2 $r3"
+setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups --inh-caps=-all -- cat "$state/jokes.db" >/dev/null 2>&1
+[ $? -ne 0 ]
+ok $? "a user outside the jokes group cannot read the database"
+as "$FCGI" - sh -c "echo x >> '$state/jokes.db'" 2>/dev/null
+[ $? -ne 0 ]
+ok $? "the readers' users cannot write the database"
+as "$PUSHD" "$WEB" sh -c "echo x > '$state/other-file'" 2>/dev/null
+[ $? -ne 0 ]
+ok $? "the readers' users cannot write into the state directory"
