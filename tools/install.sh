@@ -35,17 +35,19 @@ SYSTEMDUNITDIR=${SYSTEMDUNITDIR:-$PREFIX/lib/systemd/system}
 DESTDIR=${DESTDIR:-}
 O=${O:-build}
 WEB_GROUP=${WEB_GROUP:-www-data}
+LIGHTTPD_RUNDIR=${LIGHTTPD_RUNDIR:-/run/lighttpd}
 D=$DESTDIR
 
 units="jokes-pushd.service jokes-fcgi.socket jokes-fcgi.service jokes-fetch.service jokes-fetch.timer"
-lighttpd_modes="socket spawn cgi"
 
 render() {
-	tools/proxy-conf.sh "$@" STATIC_DIR="$DATADIR/static" FCGI_SOCKET="$RUNDIR/fcgi.sock" \
+	local kind=$1
+	shift
+	tools/proxy-conf.sh "$kind" STATIC_DIR="$DATADIR/static" FCGI_SOCKET="$RUNDIR/fcgi.sock" \
 		WS_SOCKET="$RUNDIR/ws.sock" FCGI_BIN="$SBINDIR/jokes-fcgi" \
 		PUSHD_BIN="$SBINDIR/jokes-pushd" FETCH_BIN="$BINDIR/jokes-fetch" \
 		CONFIG="$SYSCONFDIR/jokes/jokes.conf" STATE_DIR="$STATEDIR" RUN_DIR="$RUNDIR" \
-		WEB_GROUP="$WEB_GROUP"
+		WEB_GROUP="$WEB_GROUP" "$@"
 }
 
 default_conf() {
@@ -105,8 +107,12 @@ do_install() {
 		put 0644 cron/bundled-jokes.txt "$DATADIR/bundled-jokes.txt"
 	fi
 	render nginx-site | put_text 0644 "$DATADIR/nginx/jokes.conf"
-	for m in $lighttpd_modes; do
-		render lighttpd-site MODE="$m" | put_text 0644 "$DATADIR/lighttpd/50-jokes-$m.conf"
+	# spawn and cgi run jokes-fcgi as lighttpd's own user: its sockets go where that user
+	# may write (Debian: /run/lighttpd, owned by www-data).
+	render lighttpd-site MODE=socket | put_text 0644 "$DATADIR/lighttpd/50-jokes-socket.conf"
+	for m in spawn cgi; do
+		render lighttpd-site MODE="$m" FCGI_SOCKET="$LIGHTTPD_RUNDIR/jokes-fcgi.sock" |
+			put_text 0644 "$DATADIR/lighttpd/50-jokes-$m.conf"
 	done
 	render crontab | put_text 0644 "$DATADIR/cron/jokes"
 	for u in $units; do
