@@ -1,0 +1,179 @@
+/* test_fetch.c - jokes-fetch: text cleaning, the four source parsers, Retry-After, source lists. */
+#include "../../cron/http.h"
+#include "joke.h"
+#include "log.h"
+#include "../../cron/source.h"
+#include "../../cron/text.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int
+clean_is(const char *in, size_t len, const char *want)
+{
+	char out[JOKE_TEXT_MAX + 1], err[64];
+	int n = text_clean(in, len, out, sizeof(out), err, sizeof(err));
+
+	if (want == NULL)
+		return n < 0;
+	if (n < 0 || strcmp(out, want) != 0) {
+		printf("# got %s\n", n < 0 ? err : out);
+		return 0;
+	}
+	return 1;
+}
+
+#define CLEAN(in, want) clean_is(in, sizeof(in) - 1, want)
+
+static void
+test_clean(void)
+{
+	char big[JOKE_TEXT_MAX + 2];
+
+	CHECK(CLEAN("plain joke", "plain joke"));
+	CHECK(CLEAN("  trimmed \n", "trimmed"));
+	CHECK(CLEAN("&quot;q&quot; &amp; &lt;b&gt; &#39;s &#x27;t &apos;", "\"q\" & <b> 's 't '"));
+	CHECK(CLEAN("&amp;amp; decoded once", "&amp; decoded once"));
+	CHECK(CLEAN("&#128512; &#x1F600;", "\xf0\x9f\x98\x80 \xf0\x9f\x98\x80"));
+	CHECK(CLEAN("&#0; &#xD800; &#x110000; &bogus; &", "&#0; &#xD800; &#x110000; &bogus; &"));
+	CHECK(CLEAN("&#10;kept&#9;tab", "kept tab"));
+	CHECK(CLEAN("a\0b", "ab"));
+	CHECK(CLEAN("a\tb\r\nc\rd\x07" "e\x7f", "a b\nc\nde"));
+	CHECK(CLEAN("c1 \xc2\x85" "gone \xc2\xa0kept", "c1 gone \xc2\xa0kept"));
+	CHECK(CLEAN("setup  \n\n\n  punch", "setup\n  punch"));
+	CHECK(CLEAN("<script>alert(1)</script>", "<script>alert(1)</script>"));
+	CHECK(CLEAN(" \n\t\r ", NULL));
+	CHECK(CLEAN("", NULL));
+	CHECK(CLEAN("&#1;&#2;", NULL));
+	memset(big, 'x', sizeof(big));
+	{
+		char out[JOKE_TEXT_MAX + 1], err[64];
+		CHECK(text_clean(big, JOKE_TEXT_MAX, out, sizeof(out), err, sizeof(err)) == JOKE_TEXT_MAX);
+		CHECK(text_clean(big, JOKE_TEXT_MAX + 1, out, sizeof(out), err, sizeof(err)) < 0);
+	}
+}
+
+static void
+test_repair(void)
+{
+	char out[64];
+
+	CHECK(text_repair_utf8("ok \xc3\xa9", 5, out) == 5 && strcmp(out, "ok \xc3\xa9") == 0);
+	CHECK(text_repair_utf8("A\xff" "B", 3, out) == 5 && strcmp(out, "A\xef\xbf\xbd" "B") == 0);
+	CHECK(text_repair_utf8("\xc3", 1, out) == 3 && strcmp(out, "\xef\xbf\xbd") == 0);
+	CHECK(text_repair_utf8("\xed\xa0\x80", 3, out) == 9); /* surrogate: three bad bytes */
+	CHECK(text_repair_utf8("\xc0\xaf", 2, out) == 6);     /* overlong */
+}
+
+static int
+parse_ok(source_parse_fn fn, const char *body, const char *id, const char *text)
+{
+	struct joke j;
+	char err[128];
+
+	if (fn(body, strlen(body), &j, err, sizeof(err)) < 0) {
+		printf("# refused: %s\n", err);
+		return 0;
+	}
+	if (strcmp(j.source_id, id) != 0 || strcmp(j.text, text) != 0) {
+		printf("# got id %s text %s\n", j.source_id, j.text);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+parse_refused(source_parse_fn fn, const char *body, size_t len)
+{
+	struct joke j;
+	char err[128];
+
+	return fn(body, len, &j, err, sizeof(err)) < 0 && err[0] != '\0';
+}
+
+#define REFUSED(fn, s) parse_refused(fn, s, sizeof(s) - 1)
+
+static void
+test_chucknorris(void)
+{
+	source_parse_fn f = source_parse_chucknorris;
+
+	CHECK(parse_ok(f, "{\"id\":\"abc-_1\",\"value\":\"Chuck &quot;counts&quot; to infinity.\","
+			  "\"categories\":[]}", "abc-_1", "Chuck \"counts\" to infinity."));
+	CHECK(REFUSED(f, "<html>no</html>"));
+	CHECK(REFUSED(f, "{\"id\":\"a\",\"value\":\"cut"));
+	CHECK(REFUSED(f, "[{\"id\":\"a\",\"value\":\"x\"}]"));
+	CHECK(REFUSED(f, "{\"id\":\"a\",\"value\":42}"));
+	CHECK(REFUSED(f, "{\"value\":\"no id\"}"));
+	CHECK(REFUSED(f, "{\"id\":\"has space\",\"value\":\"x\"}"));
+	CHECK(REFUSED(f, "{\"id\":\"a\",\"value\":\"   \"}"));
+	CHECK(REFUSED(f, "{\"id\":\"a\",\"id\":\"b\",\"value\":\"dup keys\"}"));
+	CHECK(REFUSED(f, ""));
+	CHECK(parse_ok(f, "{\"id\":\"n\",\"value\":\"nul\\u0000gone\"}", "n", "nulgone"));
+	CHECK(parse_ok(f, "{\"id\":\"u\",\"value\":\"A\xff" "B\"}", "u", "A\xef\xbf\xbd" "B"));
+}
+
+static void
+test_others(void)
+{
+	CHECK(parse_ok(source_parse_icanhazdadjoke,
+		       "{\"id\":\"R7Uf\",\"joke\":\"Dad joke.\",\"status\":200}", "R7Uf", "Dad joke."));
+	CHECK(REFUSED(source_parse_icanhazdadjoke, "{\"id\":\"R7Uf\",\"joke\":\"x\",\"status\":404}"));
+	CHECK(parse_ok(source_parse_jokeapi,
+		       "{\"error\":false,\"type\":\"single\",\"joke\":\"One.\",\"id\":7}", "7", "One."));
+	CHECK(parse_ok(source_parse_jokeapi,
+		       "{\"error\":false,\"type\":\"twopart\",\"setup\":\"Why?\",\"delivery\":\"Because.\","
+		       "\"id\":8}", "8", "Why?\nBecause."));
+	CHECK(REFUSED(source_parse_jokeapi,
+		      "{\"error\":true,\"internalError\":false,\"code\":106,\"message\":\"No matching joke\"}"));
+	CHECK(REFUSED(source_parse_jokeapi, "{\"error\":false,\"type\":\"threepart\",\"id\":1}"));
+	CHECK(REFUSED(source_parse_jokeapi, "{\"error\":false,\"type\":\"twopart\",\"setup\":\"s\",\"id\":1}"));
+	CHECK(REFUSED(source_parse_jokeapi, "{\"type\":\"single\",\"joke\":\"no error key\",\"id\":1}"));
+	CHECK(parse_ok(source_parse_official,
+		       "{\"type\":\"general\",\"setup\":\"Knock knock.\",\"punchline\":\"Who?\",\"id\":12}",
+		       "12", "Knock knock.\nWho?"));
+	CHECK(REFUSED(source_parse_official, "{\"setup\":\"only a setup\",\"id\":1}"));
+	CHECK(REFUSED(source_parse_official, "{\"setup\":\"s\",\"punchline\":\"p\",\"id\":-1}"));
+}
+
+static void
+test_retry_after(void)
+{
+	time_t now = 1000000000;
+
+	CHECK(http_retry_after(" 120\r\n", now) == now + 120);
+	CHECK(http_retry_after("0", now) == now);
+	CHECK(http_retry_after("99999999999999999999", now) == now + 24 * 3600);
+	CHECK(http_retry_after("12abc", now) == 0);
+	CHECK(http_retry_after("Sun, 09 Sep 2001 01:48:40 GMT", now) == now + 120);
+	CHECK(http_retry_after("Sat, 01 Jan 2000 00:00:00 GMT", now) == now);
+	CHECK(http_retry_after("garbage", now) == 0);
+}
+
+static void
+test_lists(void)
+{
+	const struct source *order[SOURCE_MAX];
+
+	CHECK(source_parse_list("chucknorris, icanhazdadjoke,jokeapi official ,bundled", order) == 5);
+	CHECK(order[0] == source_find("chucknorris") && order[4] == source_find("bundled"));
+	CHECK(source_parse_list("bundled", order) == 1);
+	CHECK(source_parse_list("icndb", order) < 0);
+	CHECK(source_parse_list("bundled, bundled", order) < 0);
+	CHECK(source_parse_list(" , ", order) < 0);
+	CHECK(source_find("official")->min_interval_secs >= 36); /* 100 requests per hour */
+}
+
+int
+main(void)
+{
+	log_init("test_fetch", LOG_LEVEL_ERROR);
+	test_clean();
+	test_repair();
+	test_chucknorris();
+	test_others();
+	test_retry_after();
+	test_lists();
+	return unit_done();
+}
