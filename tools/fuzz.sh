@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# tools/fuzz.sh SECONDS [tests/fuzz/fuzz_NAME.c ...] - build every libFuzzer target with clang
+# (-fsanitize=fuzzer,address,undefined) against the programs' archives built the same way in
+# build-fuzz/, then run each for SECONDS (default 60). A target's seed corpus is
+# tests/fuzz/corpus/NAME/ (optional); new inputs go to build-fuzz/corpus/NAME/. Crashes, leaks
+# and timeouts fail the run; reproducers are left in build-fuzz/artifacts/NAME/.
+set -eu
+cd "$(dirname "$0")/.."
+secs=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(tests/fuzz/fuzz_*.c)
+[ -e "${targets[0]}" ] || { echo "fuzz: no targets in tests/fuzz/" >&2; exit 1; }
+command -v clang >/dev/null || { echo "fuzz: clang is missing (make deps)" >&2; exit 1; }
+
+O=build-fuzz
+san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+pkgs="libcurl jansson sqlite3 libwebsockets fcgi"
+# The archives, compiled for fuzzing (coverage without libFuzzer's main).
+make -s O=$O CC=clang SANITIZE=address,undefined \
+	SANFLAGS="-fsanitize=fuzzer-no-link $san" \
+	$O/libfetch.a $O/libpushd.a $O/libfcgiapp.a $O/libjokes.a
+libs="$O/libfetch.a $O/libpushd.a $O/libfcgiapp.a $O/libjokes.a $(pkg-config --libs $pkgs) -lm"
+
+rc=0
+for src in "${targets[@]}"; do
+	name=$(basename "$src" .c)
+	name=${name#fuzz_}
+	bin=$O/fuzz/fuzz_$name
+	mkdir -p "$O/fuzz" "$O/corpus/$name" "$O/artifacts/$name"
+	clang -std=c11 -g -O1 -D_GNU_SOURCE -Ilib -I$O/gen $(pkg-config --cflags $pkgs) \
+		-fsanitize=fuzzer $san -o "$bin" "$src" $libs
+	seeds=()
+	[ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
+	echo "fuzz: $name for ${secs}s"
+	if ! ASAN_OPTIONS=detect_leaks=1 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-max_len=65536 -print_final_stats=1 -artifact_prefix="$O/artifacts/$name/" \
+		"$O/corpus/$name" "${seeds[@]}" >"$O/fuzz/$name.log" 2>&1; then
+		echo "fuzz: $name FAILED (see $O/fuzz/$name.log and $O/artifacts/$name/)"
+		tail -n 30 "$O/fuzz/$name.log"
+		rc=1
+	else
+		echo "fuzz: $name ok, $(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$O/fuzz/$name.log" | grep -o '[0-9]*$') runs"
+	fi
+done
+exit $rc
