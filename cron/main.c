@@ -157,7 +157,7 @@ list_sources(const struct config *cfg)
 	int n = source_parse_list(cfg->fetch_sources, order);
 
 	for (size_t i = 0; i < count; i++) {
-		char pos[8] = "-";
+		char pos[16] = "-";
 		for (int k = 0; k < n; k++)
 			if (order[k] == &all[i])
 				snprintf(pos, sizeof(pos), "#%d", k + 1);
