@@ -25,7 +25,7 @@ nok() { echo "not ok - $*"; }
 # check "what" command...: ok when the command succeeds
 check() {
 	local what=$1; shift
-	if "$@"; then ok "$what"; else nok "$what"; fi
+	if "$@"; then ok "$what"; else nok "$what"; return 1; fi
 }
 
 fetch_setup() {
