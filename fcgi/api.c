@@ -78,7 +78,7 @@ run_list(struct app *app, const struct query *q, int limit, struct collect *c)
 			return 0;
 		return store_search(&app->store, fts, q->before, limit, collect_hit, c);
 	}
-	if (q->since)
+	if (q->has_since)
 		return store_since(&app->store, q->since, limit, collect_one, c);
 	return store_before(&app->store, q->before, limit, collect_one, c);
 }
@@ -92,7 +92,7 @@ next_url(const struct site *s, const struct query *q, int limit, const struct co
 
 	if (c->n < limit)
 		return json_null();
-	buf_addf(&url, "%s/api/jokes?%s=%lld&limit=%d", s->base, q->since ? "since" : "before",
+	buf_addf(&url, "%s/api/jokes?%s=%lld&limit=%d", s->base, q->has_since ? "since" : "before",
 		 (long long)c->last, limit);
 	if (q->has_q) {
 		buf_adds(&url, "&q=");

@@ -10,7 +10,7 @@
 
 /* no inline script or style, nothing from another origin; ws(s) only to this host */
 #define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
-	    "connect-src 'self' %s; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	    "connect-src 'self'%s; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 struct list {
 	struct buf *b;
@@ -193,7 +193,7 @@ html_list_body(struct app *app, const struct site *s, const struct query *q, int
 {
 	int limit = q->limit ? (int)q->limit : (int)app->cfg->fcgi_page_size;
 	int search = q->has_q && strspn(q->q, " \t") < strlen(q->q);
-	int live = !q->before && !q->since && !search;
+	int live = !q->before && !q->has_since && !search;
 	struct list l = {.b = b, .s = s};
 	int n = 0;
 
@@ -201,7 +201,7 @@ html_list_body(struct app *app, const struct site *s, const struct query *q, int
 	buf_adds(b, "<div id=\"jokes\" class=\"jokes\" aria-live=\"polite\" aria-relevant=\"additions\">\n");
 	if (ready > 0 && search)
 		n = html_search(app, s, q, limit, &l);
-	else if (ready > 0 && q->since)
+	else if (ready > 0 && q->has_since)
 		n = html_since(app, q, limit, &l);
 	else if (ready > 0)
 		n = store_before(&app->store, q->before, limit, list_one, &l);
@@ -212,7 +212,7 @@ html_list_body(struct app *app, const struct site *s, const struct query *q, int
 		page_empty(b, search ? "No joke matches these words." : "No jokes here.");
 	page_pager(b, s, search ? q->q : NULL, q->limit,
 		   !search && n > 0 && l.first < s->newest ? l.first : 0,
-		   n == limit && (!q->since || n > 0) ? l.last : 0);
+		   (q->has_since && !search ? n > 0 && q->since > 0 : n == limit) ? l.last : 0);
 	page_bottom(b, s);
 }
 
@@ -234,7 +234,7 @@ html_list(struct app *app, const struct req *r, const struct site *s, int ready,
 		out->status = 304;
 		return;
 	}
-	plain = !q.before && !q.since && !q.limit && !q.has_q;
+	plain = !q.before && !q.has_since && !q.limit && !q.has_q;
 	if (plain && app->index.p != NULL && app->index_newest == s->newest &&
 	    strcmp(app->index_base, s->base) == 0) {
 		buf_add(&out->body, app->index.p, app->index.len);
@@ -275,7 +275,7 @@ html_joke(struct app *app, const struct req *r, const struct site *s, int64_t id
 	page_bottom(&out->body, s);
 }
 
-/* "/123" → 123; a path of digits that is too long is a bad request, anything else 404. */
+/* "/123" → 1 and 123; a path of more than 18 digits → -1 (400); anything else 0 (404). */
 static int
 path_id(const char *p, int64_t *id)
 {
@@ -283,7 +283,9 @@ path_id(const char *p, int64_t *id)
 
 	if (n == 0 || strspn(p, "0123456789") != n)
 		return 0;
-	return query_id(p, n, id) == 0 ? 1 : -1;
+	if (n > 18)
+		return -1;
+	return query_id(p, n, id) == 0 ? 1 : 0; /* zero or a leading zero: no such joke */
 }
 
 static void
@@ -296,8 +298,16 @@ api_route(struct app *app, const struct req *r, const struct site *s, const char
 	int kind;
 
 	if (rest[0] == '\0') {
+		char tag[32];
+
 		if (query_parse(r->query, &q, &why) < 0)
 			return api_error(out, 400, why);
+		snprintf(tag, sizeof(tag), "a%lld", (long long)s->newest);
+		if (fresh(r, out, tag, s->newest_at)) {
+			out->status = 304;
+			out->cache = "public, max-age=1";
+			return;
+		}
 		return api_list(app, s, &q, out);
 	}
 	kind = rest[0] == '/' ? path_id(rest + 1, &id) : 0;
@@ -418,7 +428,7 @@ app_finish(const struct req *r, struct resp *out)
 	if (ws != NULL) {
 		char src[256];
 
-		snprintf(src, sizeof(src), "ws://%s wss://%s", ws, ws);
+		snprintf(src, sizeof(src), " ws://%s wss://%s", ws, ws);
 		buf_addf(h, CSP, src);
 	} else {
 		buf_addf(h, CSP, "");

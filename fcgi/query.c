@@ -131,6 +131,9 @@ pair(struct query *q, const char *k, size_t kn, const char *v, size_t vn, unsign
 	case 0:
 		return set_number(v, vn, QUERY_ID_MAX, &q->before, why);
 	case 1:
+		q->has_since = 1;
+		if (vn == 1 && v[0] == '0')
+			return 0; /* since=0: everything from the first joke */
 		return set_number(v, vn, QUERY_ID_MAX, &q->since, why);
 	case 2:
 		if (set_number(v, vn, QUERY_LIMIT_MAX, &limit, why) < 0) {
@@ -170,7 +173,7 @@ query_parse(const char *qs, struct query *out, const char **why)
 			return -1;
 		p = end + 1;
 	}
-	if (out->before && out->since) {
+	if (out->before && out->has_since) {
 		*why = "before and since cannot be combined";
 		return -1;
 	}

@@ -12,7 +12,8 @@
 
 struct query {
 	int64_t before;		/* 0: not given */
-	int64_t since;		/* 0: not given */
+	int64_t since;		/* 0..QUERY_ID_MAX when has_since */
+	int has_since;
 	long limit;		/* 0: not given, else 1..QUERY_LIMIT_MAX */
 	int has_q;		/* q was given (possibly only spaces) */
 	char q[QUERY_Q_MAX + 1]; /* decoded, valid UTF-8 without control characters */
@@ -20,7 +21,8 @@ struct query {
 
 /*
  * Parse qs (NULL or "" is an empty query). Accepted keys: before, since, limit
- * (decimal digits only, before/since 1..QUERY_ID_MAX, limit 1..QUERY_LIMIT_MAX)
+ * (decimal digits only, before 1..QUERY_ID_MAX, since 0..QUERY_ID_MAX (0: from
+ * the first joke), limit 1..QUERY_LIMIT_MAX)
  * and q (percent-encoded, '+' is a space, UTF-8). Other keys are ignored, as
  * campaign tags on shared links must not break a page. A known key given twice,
  * an empty or malformed value, before together with since, or a query string

@@ -1,0 +1,48 @@
+# fcgi_lib.sh - helpers sourced by tests/t_fcgi_*.sh: a temp dir, fixtures, checks, CGI calls.
+set -u
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bin=${JOKES_BUILD:-$root/build}
+fcgi=$bin/jokes-fcgi
+tmp=$(mktemp -d /tmp/t_fcgi.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; }
+nok() { echo "not ok - $*"; }
+check() { # check "what" command...: ok when the command succeeds
+	local what=$1; shift
+	if "$@"; then ok "$what"; else nok "$what"; fi
+}
+
+[ -x "$fcgi" ] || { nok "jokes-fcgi is built ($fcgi)"; exit 1; }
+
+# The fixture tool: lib/db.c inserting chosen texts (tests/tools/jokes_insert.c).
+insert=$tmp/jokes_insert
+cc -std=c11 -D_GNU_SOURCE -I"$root/lib" -O1 -o "$insert" "$root/tests/tools/jokes_insert.c" \
+	"$bin/libjokes.a" $(pkg-config --libs sqlite3 jansson) || { nok "fixture tool builds"; exit 1; }
+
+# cgi DB [VAR=VALUE ...]: run one CGI request; headers into $tmp/h, body into $tmp/b,
+# status code into $status, exit code into $rc.
+cgi() {
+	local db=$1 pi=PATH_INFO=/; shift
+	[ "${1:-}" = --no-path-info ] && { pi=NO_PATH_INFO=1; shift; }
+	env -i PATH="$PATH" REQUEST_METHOD=GET SCRIPT_NAME=/jokes "$pi" QUERY_STRING= \
+		HTTP_HOST=127.0.0.1:8080 "$@" "$fcgi" --db-path="$db" --log-level=warn \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	python3 - "$tmp/out" "$tmp/h" "$tmp/b" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+head, sep, body = data.partition(b'\r\n\r\n')
+open(sys.argv[2], 'wb').write(head + b'\r\n')
+open(sys.argv[3], 'wb').write(body)
+PY
+	status=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$tmp/h" | tr -d '\r')
+}
+header() { grep -i "^$1:" "$tmp/h" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+articles() { grep -o 'article class="joke message" data-id="[0-9]*"' "$tmp/b" | grep -o '[0-9]*' | tr '\n' ' '; }
