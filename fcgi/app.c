@@ -26,6 +26,15 @@ app_init(struct app *app, const struct config *cfg)
 	memset(app, 0, sizeof(*app));
 	app->cfg = cfg;
 	app->store.path = cfg->db_path;
+	app->index_newest = -1;
+}
+
+void
+app_reload(struct app *app)
+{
+	store_close(&app->store);
+	app->store.path = app->cfg->db_path;
+	app->index_newest = -1;
 }
 
 void

@@ -57,6 +57,8 @@ struct app {
 
 void app_init(struct app *app, const struct config *cfg);
 void app_free(struct app *app);
+/* After a config reload: reopen the database on the next request, drop the cached page. */
+void app_reload(struct app *app);
 
 /*
  * Route and answer one request into out (reset first). HEAD answers like GET

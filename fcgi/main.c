@@ -88,12 +88,13 @@ get_fcgi(const char *name, void *arg)
 }
 
 static void
-reload(struct config *cfg)
+reload(struct app *app, struct config *cfg)
 {
 	got_hup = 0;
-	if (config_reload(cfg) == 0)
+	if (config_reload(cfg) == 0) {
+		app_reload(app);
 		log_info("configuration reloaded");
-	else
+	} else
 		log_warn("configuration not reloaded: keeping the previous one");
 }
 
@@ -127,7 +128,7 @@ serve_fcgi(struct app *app, struct config *cfg, int fd)
 	}
 	while (!got_term && FCGX_Accept_r(&rq) >= 0) {
 		if (got_hup)
-			reload(cfg);
+			reload(app, cfg);
 		req_fill(&r, get_fcgi, &rq);
 		app_handle(app, &r, &out);
 		app_finish(&r, &out);
