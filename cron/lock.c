@@ -15,8 +15,11 @@ lock_take(const char *path, int *exit_code)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 
-	if (fd < 0 && errno == EACCES) /* flock needs no write access: leave it to the database */
+	if (fd < 0 && errno == EACCES) { /* flock needs no write access: leave it to the database */
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 && errno == ENOENT)
+			errno = EACCES; /* no lock file, and no right to create one */
+	}
 	if (fd < 0) {
 		*exit_code = errno == EACCES || errno == EPERM || errno == EROFS ? EX_NOPERM
 										  : EX_CANTCREAT;

@@ -22,6 +22,11 @@ check "read-only database: file unchanged" test "$(md5sum <"$DB")" = "$sum"
 chmod 755 "$T/state"
 as_nobody "$FETCH" -c "$CONF" --fetch-sources=bundled >"$T/out" 2>"$T/err"; RC=$?
 check "state_dir not writable: exit 77" test "$RC" = 77
+mv "$T/state/jokes-fetch.lock" "$T/lock.saved"
+as_nobody "$FETCH" -c "$CONF" --fetch-sources=bundled >"$T/out" 2>"$T/err"; RC=$?
+check "state_dir not writable, no lock file yet: exit 77, one line" \
+	test "$RC" = 77 -a "$(wc -l <"$T/err")" = 1 -a -n "$(grep 'Permission denied' "$T/err")"
+mv "$T/lock.saved" "$T/state/jokes-fetch.lock"
 rm -f "$DB-wal" "$DB-shm"
 check "integrity after the refused runs" test "$(sql 'PRAGMA integrity_check')" = ok
 
