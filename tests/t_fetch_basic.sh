@@ -89,3 +89,31 @@ check "pushd down: exit 0" test "$RC" = 0
 check "pushd down: one warning line naming the socket" \
 	test "$(wc -l <"$T/err")" = 1 -a -n "$(grep "warn: notify $T/no-such.sock" "$T/err")"
 check "pushd down: the joke is stored anyway" test "$(count)" = $((n + 1))
+
+# --- pushd stuck (its listen queue full, never accepting): bounded by the notify timeout ------
+"$PY" - "$T/stuck.sock" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(0)
+held = []
+for _ in range(4):  # fill the accept queue
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.setblocking(False)
+    try:
+        c.connect(sys.argv[1])
+    except (BlockingIOError, OSError):
+        pass
+    held.append(c)
+time.sleep(30)
+PY
+PIDS+=($!)
+for _ in $(seq 100); do [ -S "$T/stuck.sock" ] && break; sleep 0.05; done
+sleep 0.3
+n=$(count)
+t0=$(date +%s%3N)
+run_fetch --notify-socket="$T/stuck.sock" --fetch-notify-timeout-ms=300
+took=$(($(date +%s%3N) - t0))
+check "pushd stuck: exit 0, the joke stored" test "$RC" = 0 -a "$(count)" = $((n + 1))
+check "pushd stuck: one warning, run bounded (took $took ms)" \
+	test "$(wc -l <"$T/err")" = 1 -a -n "$(grep 'warn: notify' "$T/err")" -a "$took" -lt 2000
