@@ -117,3 +117,12 @@ took=$(($(date +%s%3N) - t0))
 check "pushd stuck: exit 0, the joke stored" test "$RC" = 0 -a "$(count)" = $((n + 1))
 check "pushd stuck: one warning, run bounded (took $took ms)" \
 	test "$(wc -l <"$T/err")" = 1 -a -n "$(grep 'warn: notify' "$T/err")" -a "$took" -lt 2000
+
+# --- the crontab line and the man page ----------------------------------------------------
+check "cron/jokes.crontab.in: the one line with user, @BINDIR@ and --every 15" \
+	test "$(grep -v '^#' "$ROOT/cron/jokes.crontab.in" | grep -c 'jokes-fetch')" = 1 -a \
+	-n "$(grep -x '\* \* \* \* \* jokes @BINDIR@/jokes-fetch --every 15' "$ROOT/cron/jokes.crontab.in")"
+if command -v man >/dev/null; then
+	warn=$(MANWIDTH=80 man --warnings -l "$ROOT/man/jokes-fetch.1" 2>&1 >/dev/null)
+	check "man/jokes-fetch.1 renders without warnings" test -z "$warn"
+fi
