@@ -21,13 +21,14 @@ bundled_count(void)
 	return bundled_jokes_count;
 }
 
-/* The newest round stored (0 when none) into *round. */
+/* The round of the newest bundled joke (0 when none) into *round: rounds only grow. */
 static int
 current_round(sqlite3 *db, long *round)
 {
 	static const char sql[] =
-		"SELECT coalesce(max(CAST(substr(source_id, 2, instr(source_id, '-') - 2)"
-		" AS INTEGER)), 0) FROM jokes WHERE source = 'bundled' AND source_id LIKE 'r%-%'";
+		"SELECT coalesce(max(CAST(substr(source_id, 2, instr(source_id, '-') - 2) AS INTEGER)), 0)"
+		" FROM (SELECT source_id FROM jokes WHERE +source = 'bundled' AND source_id LIKE 'r%-%'"
+		" ORDER BY id DESC LIMIT 1)"; /* +source: walk back from the newest row, no sort */
 	sqlite3_stmt *st;
 	int rc;
 
@@ -46,16 +47,18 @@ round_used(sqlite3 *db, long round, unsigned char *used)
 {
 	static const char sql[] =
 		"SELECT substr(source_id, instr(source_id, '-') + 1) FROM jokes"
-		" WHERE source = 'bundled' AND source_id LIKE ?";
-	char pattern[32];
+		" WHERE source = 'bundled' AND source_id >= ?1 AND source_id < ?2"; /* index range */
+	char from[32], to[32];
 	sqlite3_stmt *st;
 	long n = 0;
 	int rc;
 
-	snprintf(pattern, sizeof(pattern), "r%ld-%%", round);
+	snprintf(from, sizeof(from), "r%ld-", round);
+	snprintf(to, sizeof(to), "r%ld.", round); /* '.' follows '-' */
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, to, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *s = (const char *)sqlite3_column_text(st, 0);
 		char *end;
