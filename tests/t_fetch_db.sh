@@ -3,7 +3,10 @@
 # partial row), two runs at once (one 75), the --every slots.
 . "$(dirname "$0")/lib_fetch.sh"
 fetch_setup
-as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+# As root, the refused runs run as nobody (root ignores file modes); otherwise as ourselves.
+as_nobody() {
+	if [ "$(id -u)" = 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; else "$@"; fi
+}
 
 run_fetch --fetch-sources=bundled
 check "a first run creates the database" test "$RC" = 0 -a "$(count)" = 1
@@ -11,7 +14,7 @@ check "a first run creates the database" test "$RC" = 0 -a "$(count)" = 1
 # --- database read-only for the user running jokes-fetch: 77, nothing changed ------------
 chmod 755 "$T"
 chmod 777 "$T/state"
-chmod 644 "$DB" "$T/state/jokes-fetch.lock"
+chmod 444 "$DB" "$T/state/jokes-fetch.lock"
 rm -f "$DB-wal" "$DB-shm"
 sum=$(md5sum <"$DB")
 as_nobody "$FETCH" -c "$CONF" --fetch-sources=bundled >"$T/out" 2>"$T/err"; RC=$?
@@ -19,14 +22,15 @@ check "read-only database: exit 77" test "$RC" = 77
 check "read-only database: one clear error line" \
 	test "$(wc -l <"$T/err")" = 1 -a -n "$(grep "jokes.db: cannot open for writing: attempt to write a readonly database" "$T/err")"
 check "read-only database: file unchanged" test "$(md5sum <"$DB")" = "$sum"
-chmod 755 "$T/state"
+chmod 555 "$T/state"
 as_nobody "$FETCH" -c "$CONF" --fetch-sources=bundled >"$T/out" 2>"$T/err"; RC=$?
 check "state_dir not writable: exit 77" test "$RC" = 77
-mv "$T/state/jokes-fetch.lock" "$T/lock.saved"
+chmod 755 "$T/state"; mv "$T/state/jokes-fetch.lock" "$T/lock.saved"; chmod 555 "$T/state"
 as_nobody "$FETCH" -c "$CONF" --fetch-sources=bundled >"$T/out" 2>"$T/err"; RC=$?
 check "state_dir not writable, no lock file yet: exit 77, one line" \
 	test "$RC" = 77 -a "$(wc -l <"$T/err")" = 1 -a -n "$(grep 'Permission denied' "$T/err")"
-mv "$T/lock.saved" "$T/state/jokes-fetch.lock"
+chmod 755 "$T/state"; mv "$T/lock.saved" "$T/state/jokes-fetch.lock"
+chmod 644 "$DB"
 rm -f "$DB-wal" "$DB-shm"
 check "integrity after the refused runs" test "$(sql 'PRAGMA integrity_check')" = ok
 
