@@ -24,7 +24,7 @@ check() { # check "what" command...: ok when the command succeeds
 # The fixture tool: lib/db.c inserting chosen texts (tests/tools/jokes_insert.c).
 insert=$tmp/jokes_insert
 cc -std=c11 -D_GNU_SOURCE -I"$root/lib" -O1 -o "$insert" "$root/tests/tools/jokes_insert.c" \
-	"$bin/libjokes.a" $(pkg-config --libs sqlite3 jansson) || { nok "fixture tool builds"; exit 1; }
+	"$root/build/libjokes.a" $(pkg-config --libs sqlite3 jansson) || { nok "fixture tool builds"; exit 1; }
 
 # cgi DB [VAR=VALUE ...]: run one CGI request; headers into $tmp/h, body into $tmp/b,
 # status code into $status, exit code into $rc.
