@@ -15,7 +15,7 @@
 #define MIN_REQUEST_MS 100 /* less time left than this: do not start a request */
 #define RATE_LIMIT_REST 60 /* a 429 without Retry-After */
 
-enum try_result { TRY_STORED, TRY_ONLY_DUPS, TRY_FAILED, TRY_RESTING, TRY_BUSY, TRY_DB };
+enum try_result { TRY_STORED, TRY_ONLY_DUPS, TRY_FAILED, TRY_RESTING, TRY_BUSY, TRY_DB, TRY_SKIPPED };
 
 /* What one source gave during one fetch. */
 struct attempt {
@@ -141,6 +141,8 @@ try_network(struct fetch *f, struct attempt *a, int64_t deadline, struct joke *j
 	for (;;) {
 		int64_t left = deadline - fetch_now_ms();
 		if (left < MIN_REQUEST_MS) {
+			if (tries == 0 && dups == 0)
+				return TRY_SKIPPED; /* not asked: not its failure */
 			snprintf(a->why + strlen(a->why), sizeof(a->why) - strlen(a->why), "%s%s",
 				 tries ? "; then " : "", "time budget spent");
 			return TRY_FAILED;
@@ -187,7 +189,9 @@ settle(struct fetch *f, struct attempt *a, enum try_result r)
 				a->st.rest_until = now + rest;
 		}
 		log_warn("%s: %s; trying the next source", a->src->name, a->why);
-	} else if (r == TRY_RESTING)
+	} else if (r == TRY_SKIPPED)
+		log_info("%s: not asked, the time budget of this fetch is spent", a->src->name);
+	else if (r == TRY_RESTING)
 		log_warn("%s: %s; resting %lld s", a->src->name, a->why,
 			 (long long)(a->st.rest_until - now));
 	else if (r == TRY_STORED || r == TRY_ONLY_DUPS)
@@ -238,6 +242,7 @@ fetch_run(struct fetch *f, int64_t deadline_ms, struct joke *j)
 			break;
 		case TRY_FAILED:
 		case TRY_RESTING:
+		case TRY_SKIPPED:
 			break;
 		case TRY_BUSY:
 			log_error("%s: database locked by another writer", f->cfg->db_path);

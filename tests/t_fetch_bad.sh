@@ -104,3 +104,18 @@ check "three failed runs in a row: the source rests (kept in source_state)" \
 before=$(requests chucknorris)
 run_fetch --state-dir="$T/s$n" --fetch-sources="chucknorris, bundled"
 check "a resting source is not asked; bundled stored" test "$RC" = 0 -a "$(requests chucknorris)" = "$before"
+
+# --- the time budget bounds the whole fetch, however many sources hang --------------------
+fresh
+mode '*' hang
+t0=$(ms)
+run_fetch --state-dir="$T/s$n" --fetch-budget-ms=2500
+took=$(($(ms) - t0))
+check "every API hangs: bundled stored, exit 0" test "$RC" = 0 -a "$(sql 'SELECT source FROM jokes')" = bundled
+check "every API hangs: the fetch took about fetch_budget_ms (2500, took $took)" test "$took" -ge 2400 -a "$took" -lt 4000
+check "every API hangs: one warning for the source that hung" test "$(grep -c 'warn: ' "$T/err")" = 1
+check "every API hangs: the sources left unasked say the budget was spent" \
+	test "$(grep -c 'not asked, the time budget of this fetch is spent' "$T/err")" = 3
+check "every API hangs: only the source asked counts a failure" \
+	test "$(sql "SELECT group_concat(source) FROM source_state WHERE failures > 0")" = chucknorris
+mode '*' ok
