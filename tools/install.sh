@@ -47,7 +47,7 @@ render() {
 		WS_SOCKET="$RUNDIR/ws.sock" FCGI_BIN="$SBINDIR/jokes-fcgi" \
 		PUSHD_BIN="$SBINDIR/jokes-pushd" FETCH_BIN="$BINDIR/jokes-fetch" \
 		CONFIG="$SYSCONFDIR/jokes/jokes.conf" STATE_DIR="$STATEDIR" RUN_DIR="$RUNDIR" \
-		WEB_GROUP="$WEB_GROUP" "$@"
+		WEB_GROUP="$WEB_GROUP" BINDIR="$BINDIR" "$@"
 }
 
 default_conf() {

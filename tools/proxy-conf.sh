@@ -9,7 +9,7 @@
 #   lighttpd-site       the jokes part of a lighttpd config (MODE=socket|spawn|cgi)
 #   lighttpd-main       a whole lighttpd.conf around it, everything inside PREFIX
 #   systemd-UNIT        proxy/systemd/UNIT.in (e.g. systemd-jokes-pushd.service)
-#   crontab             proxy/cron/jokes.cron.in
+#   crontab             cron/jokes.crontab.in (BINDIR=...)
 # NAME=VALUE fills @NAME@. Defaults are those of an installed system; every @NAME@ left
 # unfilled is an error, so a template and this script cannot drift apart silently.
 set -eu
@@ -28,6 +28,7 @@ declare -A v=(
 	[FCGI_BIN]=/usr/local/sbin/jokes-fcgi
 	[PUSHD_BIN]=/usr/local/sbin/jokes-pushd
 	[FETCH_BIN]=/usr/local/bin/jokes-fetch
+	[BINDIR]=/usr/local/bin
 	[CONFIG]=/usr/local/etc/jokes/jokes.conf
 	[STATE_DIR]=/var/lib/jokes
 	[RUN_DIR]=/run/jokes
@@ -85,6 +86,6 @@ lighttpd-main)
 	"$0" lighttpd-site "$@"
 	;;
 systemd-*) render "$here/proxy/systemd/${kind#systemd-}.in" ;;
-crontab) render "$here/proxy/cron/jokes.cron.in" ;;
+crontab) render "$here/cron/jokes.crontab.in" ;;
 *) echo "proxy-conf.sh: unknown kind '$kind'" >&2; exit 64 ;;
 esac
