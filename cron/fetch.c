@@ -219,8 +219,12 @@ try_source(struct fetch *f, const struct source *src, int64_t deadline, struct j
 		return TRY_DB;
 	a.saved = a.st;
 	if (a.st.rest_until > now) {
-		log_debug("%s: resting for %lld s more", src->name,
-			  (long long)(a.st.rest_until - now));
+		if (f->nsources == 1) /* the only source: say why nothing is asked */
+			log_info("%s: resting for %lld s more", src->name,
+				 (long long)(a.st.rest_until - now));
+		else
+			log_debug("%s: resting for %lld s more", src->name,
+				  (long long)(a.st.rest_until - now));
 		return TRY_RESTING;
 	}
 	return settle(f, &a, try_network(f, &a, deadline, j));

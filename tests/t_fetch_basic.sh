@@ -76,6 +76,7 @@ run_fetch --source jokeapi
 check "jokeapi again after 1 s: exit 0" test "$RC" = 0
 run_fetch --source jokeapi
 check "--source honours the source's rest (JokeAPI: 1 s between requests), exit 75" test "$RC" = 75
+check "--source on a resting source says so" test -n "$(grep 'info: jokeapi: resting for' "$T/err")"
 sleep 1.1
 run_fetch --source jokeapi
 check "after the rest jokeapi answers again" test "$RC" = 0
