@@ -32,6 +32,9 @@ esac
 case $port in
 '' | *[!0-9]*) die "PORT must be a number (got '$port')" ;;
 esac
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+	die "port $port is in use on 127.0.0.1: stop what runs there, or make run PORT=N"
+fi
 for p in jokes-fetch jokes-pushd jokes-fcgi; do
 	[ -x "$bin/$p" ] || die "$bin/$p is missing: run make first"
 done
@@ -51,6 +54,8 @@ trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
 mkdir -p "$run/logs" "$run/tmp" || die "cannot create $run"
+exec 9>"$run/run.lock"
+flock -n 9 || die "another make run is using $run: stop it first"
 chmod 0755 "$run"
 rm -f "$run/nginx.pid" "$run/lighttpd.pid"
 
@@ -74,9 +79,11 @@ render() { tools/proxy-conf.sh "$@" PREFIX="$run" STATIC_DIR="$root/static" \
 	BIND=127.0.0.1 PORT="$port" ACCESS_LOG="$run/logs/access.log" \
 	USER_LINE="$([ "$(id -u)" -eq 0 ] && echo 'user root;')" WORKERS=1; }
 
-wait_for() { # PATH|URL WHAT: wait up to 10 s for a socket to appear or a URL to answer
-	local i
+wait_for() { # PATH|URL WHAT: wait up to 10 s for a socket to appear or a URL to answer,
+	# while the process started last is alive
+	local i last=${pids[${#pids[@]}-1]}
 	for ((i = 0; i < 100; i++)); do
+		kill -0 "$last" 2>/dev/null || die "$2 exited at start: $(tail -n 3 "$run/logs/$3.log" 2>/dev/null)"
 		case $1 in
 		http*) curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0 ;;
 		*) [ -S "$1" ] && return 0 ;;
@@ -98,7 +105,7 @@ start() { # NAME CMD...: start in the background, stderr to run/logs/NAME.log
 	say "first fetch failed (exit $?), see $run/logs/fetch.log"
 
 start pushd "$bin/jokes-pushd" -c "$conf"
-wait_for "$run/ws.sock" jokes-pushd
+wait_for "$run/ws.sock" jokes-pushd pushd
 
 case $proxy in
 nginx)
@@ -116,7 +123,7 @@ if [ "$proxy" = nginx ] || [ "$proxy" = lighttpd ] || [ "$proxy" = lighttpd-sock
 	else
 		start fcgi "$bin/jokes-fcgi" -c "$conf" --socket "$run/fcgi.sock"
 	fi
-	wait_for "$run/fcgi.sock" jokes-fcgi
+	wait_for "$run/fcgi.sock" jokes-fcgi fcgi
 fi
 
 case $proxy in
@@ -130,7 +137,7 @@ nginx)
 	start lighttpd lighttpd -D -f "$run/lighttpd.conf"
 	;;
 esac
-wait_for "http://127.0.0.1:$port/jokes/" "$proxy on port $port"
+wait_for "http://127.0.0.1:$port/jokes/" "$proxy on port $port" "${proxy%%-*}"
 
 # The fetch loop: one fetch every $every seconds; its own TERM trap stops the sleep too.
 (
