@@ -135,14 +135,16 @@ request(struct fetch *f, struct attempt *a, int64_t deadline, struct joke *j)
 static enum try_result
 try_network(struct fetch *f, struct attempt *a, int64_t deadline, struct joke *j)
 {
-	long retries = f->cfg->fetch_retries;
+	/* A source with a tight published budget (official: 100/hour) is asked once per run. */
+	int once = a->src->min_interval_secs > 1;
+	long retries = once ? 0 : f->cfg->fetch_retries;
 	int tries = 0, dups = 0, rc;
 
 	for (;;) {
 		int64_t left = deadline - fetch_now_ms();
 		if (left < MIN_REQUEST_MS) {
-			if (tries == 0 && dups == 0)
-				return TRY_SKIPPED; /* not asked: not its failure */
+			if (tries == 0) /* not asked (again): not its failure */
+				return dups ? TRY_ONLY_DUPS : TRY_SKIPPED;
 			snprintf(a->why + strlen(a->why), sizeof(a->why) - strlen(a->why), "%s%s",
 				 tries ? "; then " : "", "time budget spent");
 			return TRY_FAILED;
@@ -158,7 +160,7 @@ try_network(struct fetch *f, struct attempt *a, int64_t deadline, struct joke *j
 				return TRY_STORED;
 			log_debug("%s: joke %s is already stored; asking again", a->src->name,
 				  j->source_id);
-			if (++dups >= FETCH_DUP_MAX)
+			if (++dups >= FETCH_DUP_MAX || once)
 				return TRY_ONLY_DUPS;
 			continue;
 		}

@@ -21,6 +21,33 @@ run_fetch --fetch-sources="chucknorris, bundled"
 check "only duplicates from chucknorris: moves on to the next source" \
 	test "$RC" = 0 -a "$(sql 'SELECT source FROM jokes ORDER BY id DESC LIMIT 1')" = bundled
 
+# the Official Joke API (100 requests an hour) is asked once per fetch, even for a duplicate
+mode official same
+run_fetch --fetch-sources=official
+sleep 0.1
+"$PY" - "$DB" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE source_state SET rest_until = 0 WHERE source = 'official'")
+db.commit()
+PY
+before=$(requests official)
+run_fetch --fetch-sources="official, bundled"
+check "official: a duplicate is not asked again (one request), bundled next" \
+	test "$RC" = 0 -a "$(requests official)" = $((before + 1)) -a "$(sql 'SELECT source FROM jokes ORDER BY id DESC LIMIT 1')" = bundled
+mode official 500
+"$PY" - "$DB" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE source_state SET rest_until = 0 WHERE source = 'official'")
+db.commit()
+PY
+before=$(requests official)
+run_fetch --fetch-sources="official, bundled"
+check "official: a failure is not retried in the same fetch" test "$(requests official)" = $((before + 1))
+check "official: rests 36 s after its request" \
+	test "$(sql "SELECT rest_until - strftime('%s','now') BETWEEN 34 AND 36 FROM source_state WHERE source = 'official'")" = 1
+
 # the same text (case and punctuation aside) from another source is not stored again
 mode icanhazdadjoke text '"text":"FAKE chucknorris joke -- again!"'
 run_fetch --fetch-sources="icanhazdadjoke, jokeapi"
