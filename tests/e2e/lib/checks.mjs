@@ -88,6 +88,7 @@ export async function pageChecks(t, stack, context, name) {
 	const scripts = await page.$$eval('#jokes script', (els) => els.length);
 	t.check(scripts === 0 && dialogs.length === 0, `${name}: no script ran from a joke`, `${scripts} scripts, dialogs ${JSON.stringify(dialogs)}`);
 
+	await routingChecks(t, stack, name, liveId, liveText);
 	await restartChecks(t, stack, page, name);
 	t.check(errors.length === 0, `${name}: no script errors on the page`, errors.join(' | '));
 	return page;
@@ -122,4 +123,21 @@ async function restartChecks(t, stack, page, name) {
 	t.check(after.length === stack.stored || after.length === 20,
 		`${name}: the page holds every stored joke`, `${after.length} on the page, ${stack.stored} stored`);
 	t.check(await page.evaluate(() => window.__sameDocument === 'still'), `${name}: the page was not reloaded to catch up`);
+}
+
+/** What the web server config routes where: SCRIPT_NAME=/jokes and PATH_INFO reach jokes-fcgi. */
+async function routingChecks(t, stack, name, id, text) {
+	const one = await fetch(`${stack.url}/jokes/api/jokes/${id}`);
+	const body = one.ok ? await one.json() : null;
+	t.check(body && body.id === id && body.text === text, `${name}: /jokes/api/jokes/ID reaches jokes-fcgi with its PATH_INFO`,
+		`${one.status} ${JSON.stringify(body)}`);
+	const perma = await fetch(`${stack.url}/jokes/${id}`);
+	t.check(perma.status === 200 && (await perma.text()).includes(`data-id="${id}"`), `${name}: the permalink /jokes/ID`, perma.status);
+	const bare = await fetch(`${stack.url}/jokes`, { redirect: 'manual' });
+	t.check([301, 302, 308].includes(bare.status) && /\/jokes\/$/.test(bare.headers.get('location') || ''),
+		`${name}: /jokes redirects to /jokes/`, `${bare.status} ${bare.headers.get('location')}`);
+	const other = await fetch(`${stack.url}/jokesfoo`);
+	t.check(other.status === 404, `${name}: /jokesfoo is not the program's`, other.status);
+	const missing = await fetch(`${stack.url}/jokes/static/no-such-file.css`);
+	t.check(missing.status === 404, `${name}: a missing asset is a 404 from the web server`, missing.status);
 }
