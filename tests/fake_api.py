@@ -41,8 +41,9 @@ Control:
         500           HTTP 500 every time (jokeapi: its {"error":true,…} body)
         hang          accept the request and never answer
     POST /_reset    modes back to ok, counts to zero, notify lines dropped
-    GET /_stats     {"requests":{"chucknorris":N,…},"headers":{SOURCE:{"User-Agent":…,
-                     "Accept":…}}} (headers of the last request per source)
+    GET /_stats     {"chucknorris":N,"icanhazdadjoke":N,"jokeapi":N,"official":N}: requests
+                    answered per source
+    GET /_headers   {SOURCE:{"User-Agent":…,"Accept":…}}: headers of its last request
     GET /_notify    {"lines":["…",…]} lines received on --notify-socket
 """
 
@@ -174,7 +175,11 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/_stats":
             with STATE.lock:
-                body = json.dumps({"requests": STATE.requests, "headers": STATE.headers})
+                body = json.dumps(STATE.requests)
+            return self.send_body(200, body.encode())
+        if path == "/_headers":
+            with STATE.lock:
+                body = json.dumps(STATE.headers)
             return self.send_body(200, body.encode())
         if path == "/_notify":
             with STATE.lock:

@@ -59,7 +59,7 @@ mode() {
 fake_reset() { curl -sf -XPOST "$API/_reset" >/dev/null; }
 # requests SOURCE: how many requests the fake has answered for it
 requests() {
-	curl -sf "$API/_stats" | "$PY" -c "import json,sys; print(json.load(sys.stdin)['requests']['$1'])"
+	curl -sf "$API/_stats" | "$PY" -c "import json,sys; print(json.load(sys.stdin)['$1'])"
 }
 
 # run_fetch ARGS...: run jokes-fetch with $CONF; sets RC, OUT, ERR (files $T/out, $T/err)

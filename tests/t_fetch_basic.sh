@@ -66,7 +66,7 @@ for s in icanhazdadjoke jokeapi official; do
 done
 check "two-part joke stored as setup and punchline on two lines" \
 	test "$(sql "SELECT text FROM jokes WHERE source = 'official'")" = "$(printf 'Fake official joke %s\nFake punchline %s.' 4 4)"
-ua=$(curl -sf "$API/_stats" | "$PY" -c 'import json,sys; h=json.load(sys.stdin)["headers"]["icanhazdadjoke"]; print(h["User-Agent"], "|", h["Accept"])')
+ua=$(curl -sf "$API/_headers" | "$PY" -c 'import json,sys; h=json.load(sys.stdin)["icanhazdadjoke"]; print(h["User-Agent"], "|", h["Accept"])')
 check "icanhazdadjoke gets a User-Agent naming jokes and the contact URL, Accept JSON" \
 	test "$ua" = "jokes/0.1.0 (+https://example.invalid/jokes-contact) | application/json"
 
