@@ -10,7 +10,8 @@
 # Ctrl-C or SIGTERM stops every process it started, by PID. Needs no root (as root, nginx
 # gets `user root;` so its workers reach the sockets) and no network: when the joke APIs
 # cannot be reached the fetcher stores jokes from its bundled collection.
-# Environment: JOKES_BUILD (default build), JOKES_EVERY (seconds between fetches, 15).
+# Environment: JOKES_BUILD (default build), JOKES_EVERY (seconds between fetches, 15),
+# JOKES_RUN_DIR (instead of ./run; for tests).
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -18,7 +19,7 @@ proxy=${1:-nginx}
 port=${2:-8080}
 bin=$root/${JOKES_BUILD:-build}
 every=${JOKES_EVERY:-15}
-run=$root/run
+run=${JOKES_RUN_DIR:-$root/run}
 conf=$run/jokes.conf
 pids=()
 
