@@ -87,7 +87,7 @@ wait_for() { # PATH|URL WHAT: wait up to 10 s for a socket to appear or a URL to
 		kill -0 "$last" 2>/dev/null || die "$2 exited at start: $(tail -n 3 "$run/logs/$3.log" 2>/dev/null)"
 		case $1 in
 		http*) curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0 ;;
-		*) [ -S "$1" ] && return 0 ;;
+		*) [ -S "$1" ] && ! [ "$run/.started" -nt "$1" ] && return 0 ;; # not a stale one
 		esac
 		sleep 0.1
 	done
@@ -97,6 +97,7 @@ wait_for() { # PATH|URL WHAT: wait up to 10 s for a socket to appear or a URL to
 start() { # NAME CMD...: start in the background, stderr to run/logs/NAME.log
 	local name=$1
 	shift
+	touch "$run/.started"
 	"$@" 2>>"$run/logs/$name.log" &
 	pids+=($!)
 }
