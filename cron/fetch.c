@@ -198,7 +198,7 @@ settle(struct fetch *f, struct attempt *a, enum try_result r)
 			 (long long)(a->st.rest_until - now));
 	else if (r == TRY_STORED || r == TRY_ONLY_DUPS)
 		a->st.failures = 0;
-	if (memcmp(&a->st, &a->saved, sizeof(a->st)) != 0 &&
+	if ((a->st.rest_until != a->saved.rest_until || a->st.failures != a->saved.failures) &&
 	    state_put(f->db, a->src->name, &a->st, &busy) < 0)
 		return busy ? TRY_BUSY : TRY_DB;
 	return r;
