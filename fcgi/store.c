@@ -1,9 +1,11 @@
 /* store.c - read-only queries of jokes-fcgi: newest, keyset pages, one joke, FTS5 search. */
 #include "store.h"
 
+#include "config.h"
 #include "log.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #define COLS "j.id, j.source, j.source_id, j.text, j.fetched_at"
 
@@ -27,6 +29,7 @@ store_close(struct store *s)
 	}
 	db_close(s->db);
 	s->db = NULL;
+	s->have_newest = 0;
 }
 
 static int
@@ -60,8 +63,62 @@ store_ready(struct store *s)
 	return 1;
 }
 
+static int
+same_stamp(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* stat() of the -wal file (of the database itself when there is none). */
+static int
+stamp(const struct store *s, struct stat *st)
+{
+	char wal[CONFIG_PATH_MAX + 8];
+
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	if (stat(wal, st) == 0)
+		return 0;
+	return stat(s->path, st);
+}
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	return (long)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static int query_newest(struct store *s, int64_t *id, char *fetched_at);
+
 int
 store_newest(struct store *s, int64_t *id, char *fetched_at)
+{
+	struct stat now;
+	int fresh = stamp(s, &now) == 0;
+
+	if (fresh && s->have_newest && same_stamp(&now, &s->stamp) &&
+	    ms_since(&s->read_at) < STORE_RECHECK_MS) {
+		*id = s->newest;
+		memcpy(fetched_at, s->newest_at, sizeof(s->newest_at));
+		return 0;
+	}
+	/* stamp taken before the query: a commit in between changes it again */
+	if (query_newest(s, id, fetched_at) < 0)
+		return -1;
+	s->have_newest = fresh;
+	s->stamp = now;
+	s->newest = *id;
+	memcpy(s->newest_at, fetched_at, sizeof(s->newest_at));
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &s->read_at);
+	return 0;
+}
+
+static int
+query_newest(struct store *s, int64_t *id, char *fetched_at)
 {
 	sqlite3_stmt *st = s->st[ST_NEWEST];
 	int rc = sqlite3_step(st);

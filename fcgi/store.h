@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #define STORE_TERMS_MAX 16	/* search words used; more are ignored */
 #define STORE_MARK_ON '\x01'	/* highlight markers in search hits */
@@ -14,10 +16,18 @@
 
 enum store_stmt { ST_NEWEST, ST_BEFORE, ST_SINCE, ST_GET, ST_SEARCH, ST_COUNT };
 
+#define STORE_RECHECK_MS 1000 /* newest id re-read at least this often */
+
 struct store {
 	const char *path;
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	/* the newest joke as last read, and the stamp of the -wal file then */
+	int64_t newest;
+	char newest_at[JOKE_TIME_LEN + 1];
+	struct stat stamp;
+	struct timespec read_at;
+	int have_newest;
 };
 
 /* A search hit: the joke and its text with markers around matches (NULL: show plain). */
@@ -31,7 +41,13 @@ typedef int (*store_hit_fn)(const struct joke *j, const char *marked, void *arg)
 int store_ready(struct store *s);
 void store_close(struct store *s);
 
-/* Newest id and its fetched_at (0 and "" when empty). 0, or -1. */
+/*
+ * Newest id and its fetched_at (0 and "" when empty). 0, or -1.
+ * Every commit of the writer goes through the -wal file, so while its size, mtime and
+ * inode are unchanged the last answer is reused without a query (one stat() instead of
+ * a read transaction's locks). As file times are coarse, the answer is read again at
+ * least every STORE_RECHECK_MS in any case.
+ */
 int store_newest(struct store *s, int64_t *id, char *fetched_at);
 /* Like db_jokes_before / db_jokes_since / db_joke_get, with cached statements. */
 int store_before(struct store *s, int64_t before, int limit, db_joke_fn fn, void *arg);

@@ -59,6 +59,14 @@ spid=$!; pids+=($spid)
 check "spawn-fcgi: socket appears" wait_sock "$sock2"
 fcgi_get "$sock2" /31
 check "spawn-fcgi (fd 0): permalink 200" test "$status" = 200 -a "$(articles)" = "31 "
+fcgi_get "$sock2" /
+top=$(articles | awk '{print $1}')
+for i in 1 2 3; do
+	echo "fresh joke $i" | "$insert" "$db"
+	fcgi_get "$sock2" /
+	[ "$(articles | awk '{print $1}')" = $((top + i)) ] || break
+done
+check "a running process shows each new joke at once (3 in a row)" test "$(articles | awk '{print $1}')" = $((top + 3))
 fcgi_get "$sock2" /feed.atom
 check "spawn-fcgi: Atom feed well-formed" python3 -c 'import sys,xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$tmp/b"
 
