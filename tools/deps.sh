@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 build="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libwebsockets-dev libjansson-dev"
 run="nginx lighttpd spawn-fcgi"
-test="chromium python3 curl clang libclang-rt-14-dev cppcheck clang-tidy systemd wrk libnginx-mod-nchan gnuplot-nox"
+test="chromium python3 curl libfcgi-bin clang libclang-rt-14-dev cppcheck clang-tidy systemd wrk libnginx-mod-nchan gnuplot-nox"
 
 missing=()
 for p in $build $run $test; do
