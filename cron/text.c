@@ -8,35 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t
-seq_len(const unsigned char *s, size_t avail)
-{
-	unsigned c = s[0], cp, min;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 1, cp = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 2, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 3, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (avail <= n)
-		return 0;
-	for (size_t i = 1; i <= n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n + 1;
-}
-
 size_t
 text_repair_utf8(const char *in, size_t len, char *out)
 {
@@ -44,7 +15,7 @@ text_repair_utf8(const char *in, size_t len, char *out)
 	size_t i = 0, o = 0;
 
 	while (i < len) {
-		size_t n = seq_len(s + i, len - i);
+		size_t n = utf8_seq_len((const char *)s + i, len - i);
 		if (n == 0) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;

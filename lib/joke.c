@@ -6,40 +6,45 @@
 #include <string.h>
 #include <time.h>
 
-int
-utf8_valid(const char *str, size_t len)
+size_t
+utf8_seq_len(const char *str, size_t avail)
 {
-	const unsigned char *s = (const unsigned char *)str, *end = s + len;
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned c = s[0], cp, min;
+	size_t n;
 
-	while (s < end) {
-		unsigned c = *s;
-		size_t n;
-		unsigned cp, min;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 1, cp = c & 0x1f, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 2, cp = c & 0x0f, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 3, cp = c & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (avail <= n)
+		return 0;
+	for (size_t i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n + 1;
+}
 
-		if (c == 0)
+int
+utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = s[i] == '\0' ? 0 : utf8_seq_len(s + i, len - i);
+		if (n == 0)
 			return 0;
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, cp = c & 0x1f, min = 0x80;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, cp = c & 0x0f, min = 0x800;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, cp = c & 0x07, min = 0x10000;
-		else
-			return 0;
-		if ((size_t)(end - s) <= n)
-			return 0;
-		for (size_t i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		s += n + 1;
+		i += n;
 	}
 	return 1;
 }

@@ -25,6 +25,9 @@ struct joke {
 	char text[JOKE_TEXT_MAX + 1];
 };
 
+/* Length (1..4) of the valid UTF-8 sequence at s, given avail > 0 bytes; 0 when invalid. */
+size_t utf8_seq_len(const char *s, size_t avail);
+
 /* 1 when s[0..len) is valid UTF-8 (no overlongs, surrogates or NUL), else 0. */
 int utf8_valid(const char *s, size_t len);
 
