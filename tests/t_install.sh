@@ -127,6 +127,12 @@ kill "${pids[@]}" 2>/dev/null
 wait "${pids[@]}" 2>/dev/null
 pids=()
 
+# A build made for /usr/local is not installed as if it read /etc/jokes/jokes.conf.
+out=$(make -s install DESTDIR="$tmp/usr" PREFIX=/usr 2>&1)
+rc=$?
+[ "$rc" -ne 0 ] && grep -q 'rebuild: make clean && make PREFIX=/usr' <<<"$out" && [ ! -e "$tmp/usr/usr/bin" ]
+ok $? "make install PREFIX=/usr of a /usr/local build is refused, saying how to rebuild" "rc=$rc $out"
+
 # A second install keeps an edited config; uninstall keeps config and state.
 echo "# edited by hand" >>"$conf"
 make -s install DESTDIR="$D" PREFIX=/usr/local >"$tmp/install2.log" 2>&1

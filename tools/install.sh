@@ -83,6 +83,16 @@ do_install() {
 	for f in jokes-fetch jokes-pushd jokes-fcgi; do
 		[ -x "$O/$f" ] || { echo "install: $O/$f missing: run make first" >&2; exit 1; }
 	done
+	# The default config path is compiled in (the crontab line relies on it): the build
+	# must have been made for this SYSCONFDIR.
+	for f in jokes-fetch jokes-pushd jokes-fcgi; do
+		built=$("$O/$f" --help 2>&1 | grep -o 'default [^ )]*jokes\.conf' | head -n 1)
+		if [ "${built#default }" != "$SYSCONFDIR/jokes/jokes.conf" ]; then
+			echo "install: $O/$f was built to read ${built#default } but SYSCONFDIR is $SYSCONFDIR;" \
+				"rebuild: make clean && make PREFIX=$PREFIX SYSCONFDIR=$SYSCONFDIR" >&2
+			exit 1
+		fi
+	done
 	echo "installing jokes $VERSION into ${D:-/}"
 	put 0755 "$O/jokes-fetch" "$BINDIR/jokes-fetch"
 	put 0755 "$O/jokes-pushd" "$SBINDIR/jokes-pushd"
