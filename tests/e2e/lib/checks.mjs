@@ -1,6 +1,7 @@
 // checks.mjs - what a person sees on /jokes/, checked in headless Chromium against one
 // running Stack: stored jokes, a new joke live without reload, hostile text shown literally,
 // and a pushd restart caught up with no gap and no duplicate.
+import http from 'node:http';
 import { sleep } from './stack.mjs';
 
 export const XSS = '<script>alert(1)</script> & "quotes" \'single\' <b>not bold</b> 🎉';
@@ -138,6 +139,30 @@ async function routingChecks(t, stack, name, id, text) {
 		`${name}: /jokes redirects to /jokes/`, `${bare.status} ${bare.headers.get('location')}`);
 	const other = await fetch(`${stack.url}/jokesfoo`);
 	t.check(other.status === 404, `${name}: /jokesfoo is not the program's`, other.status);
+	// The proxy passes Host with its port and Origin untouched: pushd's same-origin check.
+	const own = await upgrade(stack.url, stack.url);
+	const foreign = await upgrade(stack.url, 'http://evil.example');
+	t.check(own === 101 && foreign !== 101, `${name}: WebSocket upgrade from the page's origin only`,
+		`own origin ${own}, foreign origin ${foreign}`);
 	const missing = await fetch(`${stack.url}/jokes/static/no-such-file.css`);
 	t.check(missing.status === 404, `${name}: a missing asset is a 404 from the web server`, missing.status);
+}
+
+/** Status of a WebSocket upgrade to /ws/jokes/ with this Origin (101 when accepted). */
+function upgrade(base, origin) {
+	return new Promise((resolve) => {
+		const u = new URL(`${base}/ws/jokes/`);
+		const req = http.request({
+			host: u.hostname, port: u.port, path: u.pathname, timeout: 5000,
+			headers: {
+				Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+				'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', Origin: origin,
+			},
+		});
+		req.on('upgrade', (res, socket) => { socket.destroy(); resolve(res.statusCode); });
+		req.on('response', (res) => { res.resume(); resolve(res.statusCode); });
+		req.on('timeout', () => { req.destroy(); resolve('timeout'); });
+		req.on('error', (e) => resolve(String(e.code || e)));
+		req.end();
+	});
 }
