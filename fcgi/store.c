@@ -158,7 +158,7 @@ walk(struct store *s, sqlite3_stmt *st, db_joke_fn fn, store_hit_fn hit, void *a
 
 			stop = hit(&j, clean ? m : NULL, arg);
 		} else {
-			stop = fn(&j, arg);
+			stop = fn != NULL ? fn(&j, arg) : 0;
 		}
 		if (stop) {
 			rc = SQLITE_DONE;
