@@ -98,7 +98,7 @@ start() { # NAME CMD...: start in the background, stderr to run/logs/NAME.log
 	local name=$1
 	shift
 	touch "$run/.started"
-	"$@" 2>>"$run/logs/$name.log" &
+	"$@" 2>>"$run/logs/$name.log" 9>&- &
 	pids+=($!)
 }
 
@@ -149,7 +149,7 @@ wait_for "http://127.0.0.1:$port/jokes/" "$proxy on port $port" "${proxy%%-*}"
 		wait "$s"
 		"$bin/jokes-fetch" -c "$conf" 2>>"$run/logs/fetch.log"
 	done
-) &
+) 9>&- &
 pids+=($!)
 
 say "$proxy, jokes-pushd and jokes-fcgi are up; a new joke every ${every}s. Logs: $run/logs/"
