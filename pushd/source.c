@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SOURCE_BATCH 256
-
 void source_init(struct source *s, const char *db_path)
 {
 	memset(s, 0, sizeof(*s));
@@ -96,11 +94,12 @@ static int push_one(const struct joke *j, void *arg)
 	return 0;
 }
 
-int source_poll(struct source *s, struct ring *r)
+int source_poll(struct source *s, struct ring *r, int limit, int *more)
 {
 	struct push_ctx p = {r, 0, 0};
 	int rc = source_ready(s);
 
+	*more = 0;
 	if (rc <= 0)
 		return rc;
 	if (!r->newest_id) {
@@ -109,11 +108,11 @@ int source_poll(struct source *s, struct ring *r)
 			return rc;
 		goto fail;
 	}
-	do {
-		rc = db_jokes_since(s->db, r->newest_id, SOURCE_BATCH, push_one, &p);
-	} while (rc == SOURCE_BATCH && !p.failed);
-	if (rc >= 0 && !p.failed)
+	rc = db_jokes_since(s->db, r->newest_id, limit, push_one, &p);
+	if (rc >= 0 && !p.failed) {
+		*more = rc == limit;
 		return p.added;
+	}
 fail:
 	log_warn("%s: reading new jokes failed; will reopen", s->path);
 	source_close(s);

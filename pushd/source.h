@@ -25,9 +25,11 @@ void source_close(struct source *s);
  * Append every joke newer than r->newest_id to r. When the ring is empty this
  * is the warm-up: only the newest r->replay jokes are taken and the older ones
  * are noted as lost (a client asking for them gets a gap message).
+ * At most limit jokes are appended per call (*more is set when there may be
+ * more), so one read never pushes connected clients past their backlog.
  * Returns the number appended, or -1 on a database error (logged; the
  * connection is reopened on the next call).
  */
-int source_poll(struct source *s, struct ring *r);
+int source_poll(struct source *s, struct ring *r, int limit, int *more);
 
 #endif

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -20,6 +21,9 @@
 #define RX_MAX 1024	     /* a data message up to this size closes with 1003, larger 1009 */
 #define ACCEPT_BURST 64	     /* accepts per listener wake-up, so one flood does not starve */
 #define STOP_GRACE_US (3 * LWS_US_PER_SEC)
+#define POLL_AGAIN_US (100 * LWS_US_PER_MS)
+#define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
+#define SNDBUF_BYTES (32 * 1024) /* the kernel doubles it */
 
 struct pss {
 	struct pss *prev, *next; /* the worker's client list (culling and shutdown walk it) */
@@ -30,6 +34,8 @@ struct pss {
 	int64_t gap_oldest;
 	unsigned has_since : 1, gap_pending : 1, counted : 1, established : 1;
 	int close_code;		 /* non-zero: close with this code at the next write */
+	lws_usec_t mark_at;	 /* start of the current slowness window (0: not behind) */
+	uint64_t mark_seq;	 /* seq at mark_at */
 };
 
 struct worker {
@@ -41,10 +47,12 @@ struct worker {
 	struct ring ring;
 	struct source src;
 	struct pss *clients;
+	uint64_t min_seq; /* oldest ring entry a served client still needs (last scan) */
+	int watching;	  /* some client is behind: scan again soon */
 	int64_t nclients;
 	int spare_fd; /* kept free to shed connections when out of descriptors */
 	lws_retry_bo_t retry;
-	lws_sorted_usec_list_t poll_sul, stop_sul;
+	lws_sorted_usec_list_t poll_sul, again_sul, stop_sul;
 	int stopping, done;
 	time_t emfile_said;
 };
@@ -66,15 +74,47 @@ static void client_close(struct worker *w, struct pss *p, int code)
 	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, w->stopping ? 2 : 1);
 }
 
-/* Wake every client that is behind, and close those too far behind. O(clients). */
-static void broadcast(struct worker *w)
+/*
+ * Is this client slow? Judged over windows of SLOW_GRACE_US while it is more
+ * than its backlog behind: slow when it sent nothing during a whole window, or
+ * when it is so far behind that it holds back new jokes for everyone. A client
+ * merely waiting for its turn to write is not slow.
+ */
+static int client_slow(struct worker *w, struct pss *p, uint64_t lag, lws_usec_t now)
 {
+	if (p->seq < ring_tail(&w->ring))
+		return 1; /* cannot happen while reads respect the ring's room */
+	if (lag <= p->max_lag) {
+		p->mark_at = 0;
+		return 0;
+	}
+	if (!p->mark_at || now - p->mark_at < SLOW_GRACE_US) {
+		if (!p->mark_at) {
+			p->mark_at = now;
+			p->mark_seq = p->seq;
+		}
+		return 0;
+	}
+	if (p->seq == p->mark_seq || lag + (uint64_t)w->cfg->pushd_max_backlog > w->ring.cap)
+		return 1;
+	p->mark_at = now;
+	p->mark_seq = p->seq;
+	return 0;
+}
+
+/* Wake every client that is behind, close the slow ones, note the slowest served. O(clients). */
+static void scan_clients(struct worker *w)
+{
+	lws_usec_t now = lws_now_usecs();
+
+	w->min_seq = w->ring.head;
+	w->watching = 0;
 	for (struct pss *p = w->clients; p; p = p->next) {
 		uint64_t lag = w->ring.head - p->seq;
 
 		if (p->close_code || !lag)
 			continue;
-		if (lag > p->max_lag || p->seq < ring_tail(&w->ring)) {
+		if (client_slow(w, p, lag, now)) {
 			char peer[64];
 			const char *who = lws_get_peer_simple(p->wsi, peer, sizeof(peer));
 
@@ -84,26 +124,52 @@ static void broadcast(struct worker *w)
 			client_close(w, p, LWS_CLOSE_STATUS_POLICY_VIOLATION);
 			continue;
 		}
+		if (p->seq < w->min_seq)
+			w->min_seq = p->seq;
+		if (p->mark_at)
+			w->watching = 1;
 		lws_callback_on_writable(p->wsi);
 	}
 }
 
+static void poll_again(lws_sorted_usec_list_t *sul);
+
+/*
+ * Take new jokes from the source, but never more than the ring can hold
+ * without dropping one a connected client has not sent yet: the database is
+ * the buffer, and the rest is read again shortly.
+ */
 static void poll_source(struct worker *w)
 {
-	int n = source_poll(&w->src, &w->ring);
+	uint64_t used = w->ring.head - w->min_seq;
+	long room = (long)(w->ring.cap - (used < w->ring.cap ? used : w->ring.cap));
+	long batch = w->cfg->pushd_max_backlog < room ? w->cfg->pushd_max_backlog : room;
+	int more = 1, n = 0;
 
-	stats_add(&w->st->db_reads, 1);
+	if (batch > 0) {
+		n = source_poll(&w->src, &w->ring, (int)batch, &more);
+		stats_add(&w->st->db_reads, 1);
+	}
 	if (n < 0) {
 		stats_add(&w->st->db_errors, 1);
 		return;
 	}
-	if (!n)
-		return;
-	stats_add(&w->st->published, n);
-	stats_set(&w->st->newest_id, w->ring.newest_id);
-	log_debug("worker %d: %d new joke(s), newest %lld", w->a->index, n,
-		  (long long)w->ring.newest_id);
-	broadcast(w);
+	if (n) {
+		stats_add(&w->st->published, n);
+		stats_set(&w->st->newest_id, w->ring.newest_id);
+		log_debug("worker %d: %d new joke(s), newest %lld", w->a->index, n,
+			  (long long)w->ring.newest_id);
+	}
+	scan_clients(w);
+	if (more)
+		lws_sul_schedule(w->ctx, 0, &w->again_sul, poll_again, POLL_AGAIN_US);
+	else if (w->watching)
+		lws_sul_schedule(w->ctx, 0, &w->again_sul, poll_again, SLOW_GRACE_US / 2);
+}
+
+static void poll_again(lws_sorted_usec_list_t *sul)
+{
+	poll_source(lws_container_of(sul, struct worker, again_sul));
 }
 
 static void poll_timer(lws_sorted_usec_list_t *sul)
@@ -157,11 +223,28 @@ static void worker_reload(struct worker *w)
 
 /* --- the WebSocket protocol ------------------------------------------------------ */
 
+/*
+ * Refuse an upgrade with a plain HTTP status. The short answer is written
+ * straight to the socket and lws then closes it: lws_return_http_status()
+ * in 4.1.6 leaves the connection to lws's HTTP keep-alive path, which spins
+ * on recv(fd, 0) once the client hangs up.
+ */
 static int refuse(struct lws *wsi, int status, int64_t *counter)
 {
+	char buf[160];
+	const char *reason = status == HTTP_STATUS_FORBIDDEN ? "Forbidden" :
+			     status == HTTP_STATUS_NOT_FOUND ? "Not Found" :
+			     status == HTTP_STATUS_BAD_REQUEST ? "Bad Request" : "Service Unavailable";
+	int n = snprintf(buf, sizeof(buf),
+			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n%s\n",
+			 status, reason, strlen(reason) + 1, reason);
+
 	if (counter)
 		stats_add(counter, 1);
-	lws_return_http_status(wsi, (unsigned int)status, NULL);
+	if (n > 0 && (size_t)n < sizeof(buf) &&
+	    send(lws_get_socket_fd(wsi), buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("refusal %d not sent: %s", status, strerror(errno));
 	return 1;
 }
 
@@ -385,6 +468,8 @@ static void accept_burst(struct worker *w, int lfd)
 				log_warn("worker %d: accept: %s", w->a->index, strerror(errno));
 			return;
 		}
+		/* a fixed send buffer bounds the kernel memory a stuck client can pin */
+		setsockopt(c, SOL_SOCKET, SO_SNDBUF, &(int){SNDBUF_BYTES}, sizeof(int));
 		if (!lws_adopt_socket_vhost(w->vh, c)) /* closes c on failure */
 			stats_add(&w->st->refused_limit, 1);
 	}
@@ -397,9 +482,12 @@ static int relay_rx(struct worker *w, int fd)
 	int notify = 0;
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		log_debug("worker %d: parent gone", w->a->index);
-		worker_stop(w);
-		return -1;
+		/*
+		 * The parent died without telling us (SIGKILL): leave at once. Closing
+		 * this descriptor through lws 4.1.6 was seen to spin on recv(fd, 0).
+		 */
+		log_warn("worker %d: parent gone; exiting", w->a->index);
+		_exit(EX_UNAVAILABLE);
 	}
 	for (ssize_t i = 0; i < n; i++) {
 		if (cmd[i] == WORKER_CMD_NOTIFY)
@@ -429,8 +517,6 @@ static int cb_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		return relay_rx(w, fd);
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
-		if (fd != w->a->listen_fd)
-			worker_stop(w);
 		break;
 	default:
 		break;
@@ -509,6 +595,9 @@ int worker_run(const struct worker_args *a)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the parent */
+	if (getppid() == 1)
+		return EX_UNAVAILABLE;
 	retry_policy(&w);
 	source_init(&w.src, a->cfg->db_path);
 	if (ring_init(&w.ring, (size_t)a->cfg->pushd_ring_size,

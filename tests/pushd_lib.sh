@@ -11,7 +11,12 @@ DBPUT=$ROOT/build/tools/pushd-dbput
 T=$(mktemp -d /tmp/jokes-pushd-test.XXXXXX)
 PIDS=()
 cleanup() {
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	local p
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in "${PIDS[@]}"; do
+		kill -9 $(pgrep -P "$p" 2>/dev/null) "$p" 2>/dev/null
+	done
 	wait 2>/dev/null
 	rm -rf "$T"
 }
