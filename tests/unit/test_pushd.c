@@ -1,0 +1,125 @@
+/* test_pushd.c - unit tests of jokes-pushd's ring, notify line splitter and Origin check. */
+#include "../../pushd/linebuf.h"
+#include "../../pushd/origin.h"
+#include "../../pushd/ring.h"
+#include "unit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static struct joke mk(int64_t id)
+{
+	struct joke j;
+
+	memset(&j, 0, sizeof(j));
+	j.id = id;
+	snprintf(j.source, sizeof(j.source), "test");
+	snprintf(j.text, sizeof(j.text), "joke <%lld> \"q\"", (long long)id);
+	snprintf(j.fetched_at, sizeof(j.fetched_at), "2026-11-24T10:00:15Z");
+	return j;
+}
+
+static void test_ring(void)
+{
+	struct ring r;
+	struct joke j;
+	char gap[96];
+
+	CHECK(ring_init(&r, 0, 4) == -1);
+	CHECK(ring_init(&r, 3, 2) == 0);
+	CHECK(r.cap == 5);
+	CHECK(ring_oldest_id(&r) == 0 && ring_seq_after(&r, 0) == 0 && !ring_has_gap(&r, 0));
+	for (int64_t id = 10; id <= 14; id++) {
+		j = mk(id);
+		CHECK(ring_push(&r, &j) == 1);
+	}
+	j = mk(12);
+	CHECK_MSG(ring_push(&r, &j) == 0, "an old id is ignored");
+	const struct ring_entry *e = ring_get(&r, 0);
+	CHECK(e && e->id == 10);
+	CHECK(e && !strncmp((char *)e->buf + ring_pre, "{\"type\":\"joke\",\"id\":10,", 23));
+	CHECK(ring_oldest_id(&r) == 12);		 /* replay window: 3 */
+	CHECK(ring_seq_after(&r, 12) == 3);		 /* id 13 */
+	CHECK(ring_seq_after(&r, 5) == 2);		 /* clamped to the window */
+	CHECK(ring_seq_after(&r, 14) == 5);		 /* nothing newer */
+	CHECK(ring_has_gap(&r, 5) && ring_has_gap(&r, 10));
+	CHECK(!ring_has_gap(&r, 11) && !ring_has_gap(&r, 13));
+	j = mk(15);
+	CHECK(ring_push(&r, &j) == 1);
+	CHECK_MSG(!ring_get(&r, 0) && ring_get(&r, 1), "the oldest entry fell out");
+	CHECK(r.lost_max == 10 && ring_has_gap(&r, 9));
+	CHECK(ring_gap_message(9, 13, gap, sizeof(gap)) > 0 &&
+	      !strcmp(gap, "{\"type\":\"gap\",\"since\":9,\"oldest\":13}"));
+	CHECK(ring_gap_message(9, 13, gap, 10) == -1);
+	ring_free(&r);
+	ring_free(&r);
+}
+
+struct lines {
+	int n, too_long;
+	char last[64];
+};
+
+static int on_line(void *arg, const char *line, size_t len, int too_long)
+{
+	struct lines *l = arg;
+
+	if (too_long) {
+		l->too_long++;
+		return 0;
+	}
+	l->n++;
+	snprintf(l->last, sizeof(l->last), "%.*s", (int)len, line);
+	return 0;
+}
+
+static void test_linebuf(void)
+{
+	struct linebuf lb;
+	struct lines l = {0};
+	char big[100];
+
+	linebuf_init(&lb, 16);
+	CHECK(linebuf_feed(&lb, "ab\ncd", 5, on_line, &l) == 0);
+	CHECK(l.n == 1 && !strcmp(l.last, "ab") && linebuf_pending(&lb));
+	CHECK(linebuf_feed(&lb, "e\n\n", 3, on_line, &l) == 0);
+	CHECK(l.n == 3 && !strcmp(l.last, "") && !linebuf_pending(&lb));
+	memset(big, 'x', sizeof(big));
+	CHECK(linebuf_feed(&lb, big, sizeof(big), on_line, &l) == 0);
+	CHECK_MSG(l.too_long == 1 && lb.len == 0, "an overlong line is reported once and not kept");
+	CHECK(linebuf_feed(&lb, big, sizeof(big), on_line, &l) == 0 && l.too_long == 1);
+	CHECK(linebuf_feed(&lb, "tail\nok\n", 8, on_line, &l) == 0);
+	CHECK_MSG(l.n == 4 && !strcmp(l.last, "ok"), "the rest of an overlong line is dropped");
+	CHECK(linebuf_feed(&lb, big, 15, on_line, &l) == 0 && l.too_long == 1);
+	CHECK_MSG(linebuf_feed(&lb, "\n", 1, on_line, &l) == 0 && l.n == 5, "15 bytes + newline fit in 16");
+	for (int i = 0; i < 16; i++)
+		linebuf_feed(&lb, "y", 1, on_line, &l);
+	CHECK_MSG(l.too_long == 2, "byte by byte past the cap");
+	linebuf_free(&lb);
+	linebuf_free(&lb);
+}
+
+static void test_origin(void)
+{
+	CHECK(origin_check("http://a.example:8080", "a.example:8080", "", 0) == ORIGIN_OK);
+	CHECK(origin_check("https://A.example", "a.example", "", 0) == ORIGIN_OK);
+	CHECK(origin_check("http://a.example:8081", "a.example:8080", "", 0) == ORIGIN_MISMATCH);
+	CHECK(origin_check("http://evil.example", "a.example", "", 0) == ORIGIN_MISMATCH);
+	CHECK(origin_check("null", "a.example", "", 0) == ORIGIN_MISMATCH);
+	CHECK(origin_check("http://a.example/x", "a.example", "", 0) == ORIGIN_MISMATCH);
+	CHECK(origin_check(NULL, "a.example", "", 0) == ORIGIN_MISSING);
+	CHECK(origin_check("", "a.example", "", 1) == ORIGIN_OK);
+	CHECK(origin_check("https://b.example", "a", " https://b.example , c:1", 0) == ORIGIN_OK);
+	CHECK(origin_check("http://c:1", "a", "https://b.example,c:1", 0) == ORIGIN_OK);
+	CHECK(origin_check("http://c:2", "a", "https://b.example,c:1", 0) == ORIGIN_MISMATCH);
+	CHECK(origin_check("http://z", "a", "*", 0) == ORIGIN_OK);
+	CHECK(origin_check("http://a.example", NULL, "", 0) == ORIGIN_MISMATCH);
+}
+
+int main(void)
+{
+	test_ring();
+	test_linebuf();
+	test_origin();
+	return unit_done();
+}
