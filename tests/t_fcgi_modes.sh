@@ -131,3 +131,23 @@ if command -v lighttpd >/dev/null; then
 		nok "lighttpd configuration renders: $(cat "$tmp/lt.err")"
 	fi
 fi
+
+# --- 5. lighttpd spawns jokes-fcgi itself (bin-path: FastCGI on fd 0) -----------------------
+if command -v lighttpd >/dev/null; then
+	port=$(free_port)
+	lt=$tmp/lighttpd-spawn; mkdir -p "$lt/logs" "$lt/tmp" "$lt/htdocs"
+	if "$root/tools/proxy-conf.sh" lighttpd-main MODE=spawn PREFIX="$lt" STATIC_DIR="$root/static" \
+		FCGI_SOCKET="$tmp/lt-spawn.sock" WS_SOCKET="$tmp/ws.sock" FCGI_BIN="$fcgi" CONFIG="$conf" \
+		FCGI_PROCS=1 BIND=127.0.0.1 PORT="$port" >"$lt/lighttpd.conf" 2>"$tmp/lt.err"; then
+		lighttpd -D -f "$lt/lighttpd.conf" 2>"$lt/logs/stderr" &
+		pids+=($!)
+		u=http://127.0.0.1:$port
+		check "lighttpd bin-path: up" wait_url "$u/jokes/"
+		curl -s -o "$tmp/b" "$u/jokes/31"
+		check "lighttpd bin-path: permalink routed" test "$(articles)" = "31 "
+		code=$(curl -s -o /dev/null -w '%{http_code}' "$u/jokes/?limit=0")
+		check "lighttpd bin-path: bad input 400" test "$code" = 400
+	else
+		nok "lighttpd bin-path configuration renders: $(cat "$tmp/lt.err")"
+	fi
+fi
