@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# bench/bench_pushd.sh - fan-out of jokes-pushd against nginx + nchan, same load generator,
+# same run. For each N: p50/p99 fan-out latency, time until all N have the joke, server RSS
+# per connection (idle, N connected minus before), server CPU during the publishes.
+# usage: bench/bench_pushd.sh [N ...]   (default: 1000 10000 19000); MSGS=5 per N.
+# Writes docs/perf/pushd-results.txt, docs/perf/pushd.png.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+NS=${*:-1000 10000 19000}
+MSGS=${MSGS:-5}
+make -s build/jokes-pushd build/tools/pushd-dbput build/tools/wsload || exit 1
+D=$(mktemp -d /tmp/jokes-bench.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill $(pgrep -P "$p" 2>/dev/null) "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in "${PIDS[@]}"; do kill -9 $(pgrep -P "$p" 2>/dev/null) "$p" 2>/dev/null; done
+	rm -rf "$D"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# total RSS (KB) and CPU ticks of a process and its children
+rss_of() { local s=0 p; for p in "$@"; do s=$((s + $(awk '/VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $s; }
+cpu_of() { local s=0 p; for p in "$@"; do s=$((s + $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0))); done; echo $s; }
+tree() { echo "$1" $(pgrep -P "$1"); }
+
+"$ROOT/build/tools/pushd-dbput" "$D/jokes.db" 10 warm >/dev/null
+
+start_pushd() {
+	PORT=$(free_port)
+	"$ROOT/build/jokes-pushd" --db_path="$D/jokes.db" --notify_socket="$D/notify.sock" \
+		--pushd_listen=127.0.0.1:$PORT --pushd_metrics_listen= --pushd_allow_no_origin=yes \
+		--pushd_max_clients=200000 --log_level=warn 2>>"$D/pushd.log" &
+	SPID=$!; PIDS+=("$SPID"); sleep 1
+	PUB="$ROOT/build/tools/pushd-dbput $D/jokes.db 1 bench $D/notify.sock >/dev/null"
+	URL=/ws/jokes/
+}
+
+start_nchan() {
+	PORT=$(free_port)
+	mkdir -p "$D/nginx/logs" "$D/nginx/tmp"
+	cat > "$D/nginx/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_nchan_module.so;
+worker_processes 2;
+worker_rlimit_nofile 20000;
+pid $D/nginx/nginx.pid;
+error_log $D/nginx/logs/error.log warn;
+daemon off;
+events { worker_connections 20000; }
+http {
+	access_log off;
+	client_body_temp_path $D/nginx/tmp;
+	server {
+		listen 127.0.0.1:$PORT reuseport;
+		location = /pub { nchan_publisher; nchan_channel_id jokes; }
+		location = /sub { nchan_subscriber websocket; nchan_channel_id jokes; }
+	}
+}
+CONF
+	nginx -p "$D/nginx" -c "$D/nginx/nginx.conf" 2>>"$D/nginx.log" &
+	SPID=$!; PIDS+=("$SPID"); sleep 1
+	PUB="curl -s -o /dev/null -X POST --data-binary '{\"type\":\"joke\",\"id\":1,\"text\":\"bench 1\",\"source\":\"test\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}' http://127.0.0.1:$PORT/pub"
+	URL=/sub
+}
+
+run_one() { # server N
+	local srv=$1 n=$2 rss0 rss1 cpu0 cpu1 out
+	"start_$srv"
+	rss0=$(rss_of $(tree "$SPID"))
+	out="$D/$srv-$n.txt"
+	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$n" -m "$MSGS" -s 8 -i 1000 -w 3 -P "$PUB" \
+		>"$out" 2>"$D/wsload.err" &
+	local wl=$!
+	until grep -q connected "$D/wsload.err" 2>/dev/null || ! kill -0 $wl 2>/dev/null; do sleep 0.2; done
+	rss1=$(rss_of $(tree "$SPID"))
+	cpu0=$(cpu_of $(tree "$SPID"))
+	wait $wl
+	cpu1=$(cpu_of $(tree "$SPID"))
+	local conn=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' "$out")
+	# medians over the messages of p50, p99, all-received
+	read -r p50 p99 all got <<<"$(python3 - "$out" <<'PY'
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+if not rows:
+    print("- - - 0")
+else:
+    med = lambda k: "%.2f" % statistics.median(float(r[k]) for r in rows)
+    print(med(2), med(3), med(4), min(int(r[1]) for r in rows))
+PY
+)"
+	local kb=$(awk -v a=$rss0 -v b=$rss1 -v n=$n 'BEGIN{printf "%.2f", (b-a)/n}')
+	local cpu=$(( (cpu1 - cpu0) * 10 ))
+	printf '%-6s %6d %6d %6d %8s %8s %8s %7s %6d\n' "$srv" "$n" "$conn" "$got" "$p50" "$p99" "$all" "$kb" "$cpu" | tee -a "$RES"
+	kill "$SPID" $(pgrep -P "$SPID"); wait "$SPID" 2>/dev/null; sleep 1
+}
+
+RES=$ROOT/docs/perf/pushd-results.txt
+mkdir -p docs/perf
+{
+	echo "# $(date -u +%FT%TZ) $(nproc) cores; jokes-pushd workers=default($(nproc)); nginx+nchan 2 workers"
+	echo "# server N connected min_got p50_ms p99_ms all_ms KB/conn cpu_ms"
+} > "$RES"
+for n in $NS; do
+	run_one pushd "$n"
+	[ "$n" -le 19000 ] && run_one nchan "$n"
+done
+if command -v gnuplot >/dev/null; then
+	grep '^pushd' "$RES" > "$D/p.dat"; grep '^nchan' "$RES" > "$D/n.dat"
+	gnuplot <<GP
+set terminal png size 900,420
+set output "$ROOT/docs/perf/pushd.png"
+set multiplot layout 1,2
+set logscale x
+set xlabel "clients N"
+set ylabel "ms until all N have the joke"
+set key top left
+plot "$D/p.dat" using 2:7 with linespoints title "jokes-pushd", "$D/n.dat" using 2:7 with linespoints title "nginx+nchan"
+set ylabel "KB RSS per idle connection"
+plot "$D/p.dat" using 2:8 with linespoints title "jokes-pushd", "$D/n.dat" using 2:8 with linespoints title "nginx+nchan"
+unset multiplot
+GP
+fi
+cat "$RES"

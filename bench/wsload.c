@@ -1,0 +1,291 @@
+/* wsload.c - WebSocket fan-out load generator for make bench (pushd and nginx+nchan).
+ *
+ * usage: wsload -p PORT [-H HOST] [-u PATH] [-n CLIENTS] [-m MESSAGES] [-s SOURCES]
+ *               [-P PUBLISH_CMD] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S]
+ * Opens CLIENTS WebSocket connections to HOST:PORT PATH (forking a child per
+ * 18 000 sockets, binding source addresses 127.0.0.1..127.0.0.SOURCES), then
+ * runs PUBLISH_CMD (sh -c) MESSAGES times, INTERVAL_MS apart, taking the time
+ * just before each. Every text frame a client receives is matched, in order,
+ * to a publish. Prints one line per message: fan-out latency p50, p99 and the
+ * time until all clients had it (ms), and the count that got it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PER_PROC 18000
+#define MAXMSG 64
+
+struct conn {
+	int fd;
+	int state; /* 0 handshaking, 1 open, 2 dead */
+	int got;   /* text frames seen */
+	size_t hlen;
+	unsigned char hdr[16]; /* partial frame header */
+	uint64_t need;	       /* payload bytes still to skip */
+	int op;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static const char *host = "127.0.0.1", *path = "/ws/jokes/", *origin = NULL, *pubcmd = NULL;
+static int port, nclients = 1000, nmsg = 5, nsrc = 4, interval = 1000, waits = 10;
+
+static int dial(int i, const char *req, size_t reqlen)
+{
+	struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	src.sin_addr.s_addr = htonl(0x7f000001 + (uint32_t)(i % nsrc));
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
+		goto fail;
+	dst.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, host, &dst.sin_addr);
+	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		goto fail;
+	if (write(fd, req, reqlen) != (ssize_t)reqlen)
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Consume bytes of the frame stream; call back once per text frame. */
+static void feed(struct conn *c, const unsigned char *p, size_t n, double t, double *rx)
+{
+	while (n) {
+		if (c->need) {
+			size_t k = n < c->need ? n : c->need;
+			c->need -= k, p += k, n -= k;
+			continue;
+		}
+		c->hdr[c->hlen++] = *p++, n--;
+		if (c->hlen < 2)
+			continue;
+		size_t want = 2 + ((c->hdr[1] & 127) == 126 ? 2 : (c->hdr[1] & 127) == 127 ? 8 : 0);
+		if (c->hlen < want)
+			continue;
+		uint64_t len = c->hdr[1] & 127;
+		if (len == 126)
+			len = (uint64_t)c->hdr[2] << 8 | c->hdr[3];
+		else if (len == 127)
+			for (int k = 0; k < 8; k++)
+				len = len << 8 | c->hdr[2 + k];
+		if ((c->hdr[0] & 15) == 1 && c->got < MAXMSG)
+			rx[c->got++] = t;
+		c->need = len;
+		c->hlen = 0;
+	}
+}
+
+/* Child: hold count clients; report rx times per client through out. */
+static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
+{
+	char req[512];
+	int reqlen = snprintf(req, sizeof(req),
+			      "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+			      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s%s%s\r\n",
+			      path, host, port, origin ? "Origin: " : "", origin ? origin : "", origin ? "\r\n" : "");
+	struct conn *cs = calloc((size_t)count, sizeof(*cs));
+	double *rx = calloc((size_t)count * MAXMSG, sizeof(double));
+	int ep = epoll_create1(0), open_n = 0;
+	unsigned char buf[65536];
+
+	for (int i = 0; i < count; i++) {
+		cs[i].fd = dial(first + i, req, (size_t)reqlen);
+		cs[i].state = cs[i].fd < 0 ? 2 : 0;
+		if (cs[i].fd >= 0) {
+			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+			epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+		}
+	}
+	double deadline = now_ms() + 30000 + count / 2.0, end = 0;
+	int go = 0;
+	struct epoll_event evs[512];
+	for (;;) {
+		double t0 = now_ms();
+		if (!go && (open_n == count || t0 > deadline)) {
+			(void)!write(ready_fd, &open_n, sizeof(open_n));
+			go = 1;
+		}
+		if (go == 1) {
+			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0xffffffff};
+			epoll_ctl(ep, EPOLL_CTL_ADD, go_fd, &ev);
+			go = 2;
+		}
+		if (end && t0 > end)
+			break;
+		int n = epoll_wait(ep, evs, 512, 100);
+		double t = now_ms();
+		for (int k = 0; k < n; k++) {
+			uint32_t i = evs[k].data.u32;
+			if (i == 0xffffffff) { /* parent: publishing done, linger then report */
+				int w;
+				(void)!read(go_fd, &w, sizeof(w));
+				end = t + w;
+				epoll_ctl(ep, EPOLL_CTL_DEL, go_fd, NULL);
+				continue;
+			}
+			struct conn *c = &cs[i];
+			ssize_t r = read(c->fd, buf, sizeof(buf));
+			if (r <= 0) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+				close(c->fd);
+				c->state = 2;
+				continue;
+			}
+			size_t off = 0;
+			if (c->state == 0) {
+				unsigned char *e = memmem(buf, (size_t)r, "\r\n\r\n", 4);
+				if (!e || memcmp(buf, "HTTP/1.1 101", 12)) {
+					c->state = 2;
+					close(c->fd);
+					continue;
+				}
+				c->state = 1;
+				open_n++;
+				off = (size_t)(e + 4 - buf);
+			}
+			feed(c, buf + off, (size_t)r - off, t, rx + (size_t)i * MAXMSG);
+		}
+	}
+	for (int i = 0; i < count; i++) {
+		int got = cs[i].got;
+		(void)!write(out_fd, &got, sizeof(got));
+		(void)!write(out_fd, rx + (size_t)i * MAXMSG, sizeof(double) * MAXMSG);
+	}
+	_exit(0);
+}
+
+static int opts(int argc, char **argv)
+{
+	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:i:O:w:")) != -1;) {
+		switch (o) {
+		case 'p': port = (int)strtol(optarg, NULL, 10); break;
+		case 'H': host = optarg; break;
+		case 'u': path = optarg; break;
+		case 'n': nclients = (int)strtol(optarg, NULL, 10); break;
+		case 'm': nmsg = (int)strtol(optarg, NULL, 10); break;
+		case 's': nsrc = (int)strtol(optarg, NULL, 10); break;
+		case 'P': pubcmd = optarg; break;
+		case 'i': interval = (int)strtol(optarg, NULL, 10); break;
+		case 'O': origin = optarg; break;
+		case 'w': waits = (int)strtol(optarg, NULL, 10); break;
+		default: return -1;
+		}
+	}
+	return port > 0 && nclients > 0 && nmsg > 0 && nmsg <= MAXMSG && nsrc > 0 && pubcmd ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct rlimit rl;
+	int nproc, ready[2], go[2], open_total = 0;
+	double pub[MAXMSG];
+
+	if (opts(argc, argv)) {
+		fprintf(stderr, "usage: wsload -p PORT -P PUBLISH_CMD [-H HOST] [-u PATH] [-n CLIENTS] "
+				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S]\n");
+		return 64;
+	}
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	nproc = (nclients + PER_PROC - 1) / PER_PROC;
+	int outs[64], counts[64];
+	if (pipe(ready) || pipe(go) || nproc > 64)
+		return 71;
+	for (int k = 0, first = 0; k < nproc; k++) {
+		int out[2];
+		counts[k] = nclients / nproc + (k < nclients % nproc);
+		if (pipe(out))
+			return 71;
+		if (fork() == 0) {
+			close(out[0]);
+			child(first, counts[k], ready[1], go[0], out[1]);
+		}
+		close(out[1]);
+		outs[k] = out[0];
+		first += counts[k];
+	}
+	for (int k = 0; k < nproc; k++) {
+		int n = 0;
+		(void)!read(ready[0], &n, sizeof(n));
+		open_total += n;
+	}
+	fprintf(stderr, "wsload: %d/%d clients connected\n", open_total, nclients);
+	sleep(1);
+	for (int m = 0; m < nmsg; m++) {
+		pub[m] = now_ms();
+		if (system(pubcmd) != 0)
+			fprintf(stderr, "wsload: publish command failed\n");
+		usleep((useconds_t)interval * 1000);
+	}
+	for (int k = 0; k < nproc; k++) {
+		int w = waits * 1000;
+		(void)!write(go[1], &w, sizeof(w));
+	}
+	/* gather: per message, every client's latency */
+	double *lat = malloc(sizeof(double) * (size_t)nclients);
+	static double rx[MAXMSG];
+	int *gotv = malloc(sizeof(int) * (size_t)nclients);
+	double **all = calloc(MAXMSG, sizeof(double *));
+	for (int m = 0; m < nmsg; m++)
+		all[m] = malloc(sizeof(double) * (size_t)nclients);
+	int idx = 0;
+	for (int k = 0; k < nproc; k++) {
+		for (int i = 0; i < counts[k]; i++, idx++) {
+			FILE *f = NULL;
+			(void)f;
+			if (read(outs[k], &gotv[idx], sizeof(int)) != sizeof(int))
+				gotv[idx] = 0;
+			size_t want = sizeof(rx), have = 0;
+			while (have < want) {
+				ssize_t r = read(outs[k], (char *)rx + have, want - have);
+				if (r <= 0)
+					break;
+				have += (size_t)r;
+			}
+			for (int m = 0; m < nmsg; m++)
+				all[m][idx] = m < gotv[idx] ? rx[m] - pub[m] : -1;
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+	printf("# clients=%d connected=%d\n# msg received p50_ms p99_ms all_ms\n", nclients, open_total);
+	for (int m = 0; m < nmsg; m++) {
+		int n = 0;
+		for (int i = 0; i < nclients; i++)
+			if (all[m][i] >= 0)
+				lat[n++] = all[m][i];
+		qsort(lat, (size_t)n, sizeof(double), cmp_d);
+		printf("%d %d %.2f %.2f %.2f\n", m + 1, n, n ? lat[n / 2] : -1, n ? lat[(size_t)(n * 0.99)] : -1,
+		       n ? lat[n - 1] : -1);
+	}
+	return 0;
+}
