@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t got_term, got_hup;
+/* The FastCGI listening socket, set once before the signal handlers are installed. */
+static int listen_fd = -1;
 
 static void
 usage(FILE *out)
@@ -42,15 +44,25 @@ on_signal(int sig)
 	}
 	got_term = 1;
 	FCGX_ShutdownPending();
+	/* An idle process sits in accept(), which SA_RESTART would resume: closing the
+	 * listening socket makes the restarted accept() fail (EBADF), so the loop ends.
+	 * A request being read or answered just goes on (its reads and writes restart). */
+	if (listen_fd >= 0)
+		close(listen_fd);
 }
 
-/* No SA_RESTART: a blocked accept() must return so the loop can end (see notes). */
+/*
+ * SA_RESTART, so that SIGTERM does not cut the request in flight short (an interrupted
+ * read of its parameters would drop it); the handler ends the idle wait itself.
+ */
 static void
-signals(void)
+signals(int fd)
 {
 	struct sigaction sa;
 
+	listen_fd = fd;
 	memset(&sa, 0, sizeof(sa));
+	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -243,7 +255,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}
-	signals();
 	if (FCGX_Init() != 0) {
 		log_error("FastCGI library initialisation failed");
 		return EX_OSERR;
@@ -251,10 +262,13 @@ main(int argc, char **argv)
 	if (o.socket != NULL && (rc = open_socket(o.socket, &fd)) != 0)
 		return rc;
 	app_init(&app, &cfg);
-	if (o.socket == NULL && FCGX_IsCGI())
+	if (o.socket == NULL && FCGX_IsCGI()) {
+		signals(-1);
 		rc = serve_cgi(&app);
-	else
+	} else {
+		signals(fd);
 		rc = serve_fcgi(&app, &cfg, fd);
+	}
 	app_free(&app);
 	if (o.socket != NULL)
 		unlink(o.socket);

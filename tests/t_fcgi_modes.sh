@@ -52,6 +52,15 @@ wait $fpid; r=$?
 check "SIGTERM: exits 0 promptly" test "$r" = 0
 check "SIGTERM: socket file removed" test ! -e "$sock"
 
+# SIGTERM while a request is being read: that request is still answered, then exit 0
+"$fcgi" -c "$conf" --socket "$sock" 2>>"$tmp/fcgi.log" &
+fpid=$!; pids+=($fpid)
+wait_sock "$sock"
+out=$(python3 "$root/tests/tools/fcgi_slow_request.py" "$sock" $fpid)
+check "SIGTERM: the request in flight is answered in full" bash -c "[[ '$out' == 'got '*' True True' ]]"
+wait $fpid; r=$?
+check "SIGTERM: then exits 0" test "$r" = 0
+
 # --- 2. fd 0 from spawn-fcgi ------------------------------------------------------------
 sock2=$tmp/spawn.sock
 spawn-fcgi -n -s "$sock2" -M 0660 -- "$fcgi" -c "$conf" 2>"$tmp/spawn.log" &
