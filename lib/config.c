@@ -463,6 +463,7 @@ config_usage(enum config_owner owner, FILE *out)
 		CONFIG_DEFAULT_FILE);
 	for (size_t i = 0; i < NKEYS; i++)
 		if (key_shown(&keys[i], owner))
-			fprintf(out, "  %-26s %s (default: %s)\n", keys[i].name, keys[i].help,
-				*keys[i].def ? keys[i].def : "none");
+			fprintf(out, "  %-26s %s%s%s%s\n", keys[i].name, keys[i].help,
+				*keys[i].def ? " (default: " : "", keys[i].def,
+				*keys[i].def ? ")" : "");
 }
