@@ -31,7 +31,7 @@ start_pushd() {
 	PORT=$(free_port)
 	"$ROOT/build/jokes-pushd" --db_path="$D/jokes.db" --notify_socket="$D/notify.sock" \
 		--pushd_listen=127.0.0.1:$PORT --pushd_metrics_listen= --pushd_allow_no_origin=yes \
-		--pushd_max_clients=200000 --log_level=warn 2>>"$D/pushd.log" &
+		--pushd_max_clients=200000 --pushd_workers=${PUSHD_WORKERS:-0} --log_level=warn 2>>"$D/pushd.log" &
 	SPID=$!; PIDS+=("$SPID"); sleep 1
 	PUB="$ROOT/build/tools/pushd-dbput $D/jokes.db 1 bench $D/notify.sock >/dev/null"
 	URL=/ws/jokes/
@@ -69,7 +69,7 @@ run_one() { # server N
 	"start_$srv"
 	rss0=$(rss_of $(tree "$SPID"))
 	out="$D/$srv-$n.txt"
-	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$n" -m "$MSGS" -s 8 -i 1000 -w 3 -P "$PUB" \
+	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$n" -m "$MSGS" -s 8 -i 1000 -w "${WAIT:-3}" -P "$PUB" \
 		>"$out" 2>"$D/wsload.err" &
 	local wl=$!
 	until grep -q connected "$D/wsload.err" 2>/dev/null || ! kill -0 $wl 2>/dev/null; do sleep 0.2; done
@@ -95,7 +95,7 @@ PY
 	kill "$SPID" $(pgrep -P "$SPID"); wait "$SPID" 2>/dev/null; sleep 1
 }
 
-RES=$ROOT/docs/perf/pushd-results.txt
+RES=${RES:-$ROOT/docs/perf/pushd-results.txt}
 mkdir -p docs/perf
 {
 	echo "# $(date -u +%FT%TZ) $(nproc) cores; jokes-pushd workers=default($(nproc)); nginx+nchan 2 workers"
@@ -105,7 +105,7 @@ for n in $NS; do
 	run_one pushd "$n"
 	[ "$n" -le 19000 ] && run_one nchan "$n"
 done
-if command -v gnuplot >/dev/null; then
+if [ "${PLOT:-1}" = 1 ] && command -v gnuplot >/dev/null; then
 	grep '^pushd' "$RES" > "$D/p.dat"; grep '^nchan' "$RES" > "$D/n.dat"
 	gnuplot <<GP
 set terminal png size 900,420

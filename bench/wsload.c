@@ -60,6 +60,8 @@ static int dial(int i, const char *req, size_t reqlen)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* pick the port at connect time: bind() choosing one is O(ports in use) */
+	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 	src.sin_addr.s_addr = htonl(0x7f000001 + (uint32_t)(i % nsrc));
 	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
 		goto fail;
