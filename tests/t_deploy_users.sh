@@ -101,7 +101,7 @@ ok $? "pushd and fcgi really run as uids $PUSHD and $FCGI" "$uids"
 
 # nginx: master root, workers www-data, the installed site template.
 p=$(port)
-tools/proxy-conf.sh nginx-site LISTEN="127.0.0.1:$p" STATIC_DIR="$root/static" \
+tools/proxy-conf.sh nginx-site LISTEN="127.0.0.1:$p" STATIC_DIR="$root/static" CACHE_DIR="$tmp/web/cache" \
 	FCGI_SOCKET="$run/fcgi.sock" WS_SOCKET="$run/ws.sock" >"$tmp/web/jokes-site.conf"
 tools/proxy-conf.sh nginx-main PREFIX="$tmp/web" USER_LINE="user www-data;" WORKERS=1 \
 	ACCESS_LOG=off >"$tmp/web/nginx.conf"

@@ -51,6 +51,15 @@ for kv in "$@"; do
 	esac
 done
 
+# The micro-cache lives in the prefix of a standalone nginx, else beside nginx's own state.
+if [ -z "${v[CACHE_DIR]+set}" ]; then
+	if [ "${v[PREFIX]}" != /nonexistent ]; then
+		v[CACHE_DIR]=${v[PREFIX]}/cache
+	else
+		v[CACHE_DIR]=/var/lib/nginx/jokes-cache
+	fi
+fi
+
 render() { # FILE: substitute every @NAME@ from v[]; fail on a name we do not know
 	local line out name rest
 	while IFS= read -r line || [ -n "$line" ]; do
