@@ -2,6 +2,7 @@
 // notify -> pushd -> nginx -> browser. Stored jokes on the page, a new joke live without a
 // reload, hostile text literal (pushed and server-rendered), pushd restart without gap or
 // duplicate; screenshots (light and dark) to $SHOTS (default /tmp).
+import fs from 'node:fs';
 import path from 'node:path';
 import { Stack, launchBrowser, reporter } from './lib/stack.mjs';
 import { pageChecks } from './lib/checks.mjs';
@@ -28,6 +29,23 @@ try {
 	}
 	const gz = await fetch(`${stack.url}/jokes/`, { headers: { 'accept-encoding': 'gzip' } });
 	t.check(gz.headers.get('content-encoding') === 'gzip', 'nginx: the page is gzipped', gz.headers.get('content-encoding'));
+
+	// The shipped micro-cache keeps an answer as long as its Cache-Control allows: a list for
+	// a second, an error never.
+	const cacheDir = path.join(stack.dir, 'web', 'cache');
+	const entries = () => {
+		try {
+			return fs.readdirSync(cacheDir, { recursive: true })
+				.filter((f) => fs.statSync(path.join(cacheDir, f)).isFile()).length;
+		} catch { return -1; }
+	};
+	const n0 = entries();
+	const listed = await fetch(`${stack.url}/jokes/?limit=3`);
+	const n1 = entries();
+	const missing = await fetch(`${stack.url}/jokes/999999999`);
+	const n2 = entries();
+	t.check(listed.status === 200 && missing.status === 404 && n0 >= 0 && n1 === n0 + 1 && n2 === n1,
+		'nginx: the micro-cache keeps a page and not an error', `${listed.status} ${missing.status} ${n0} ${n1} ${n2}`);
 
 	const shots = process.env.SHOTS || '/tmp';
 	for (const scheme of ['light', 'dark']) {
