@@ -35,13 +35,18 @@ cgi() {
 		HTTP_HOST=127.0.0.1:8080 "$@" "$fcgi" --db-path="$db" --log-level=warn \
 		>"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	python3 - "$tmp/out" "$tmp/h" "$tmp/b" <<'PY'
-import sys
-data = open(sys.argv[1], 'rb').read()
-head, sep, body = data.partition(b'\r\n\r\n')
-open(sys.argv[2], 'wb').write(head + b'\r\n')
-open(sys.argv[3], 'wb').write(body)
-PY
+	split_response "$tmp/out"
+}
+# split_response FILE: headers (up to the blank line) into $tmp/h, the rest into $tmp/b
+split_response() {
+	local at
+	at=$(grep -obUaPz -m1 '\r\n\r\n' "$1" | tr '\0' '\n' | head -n1 | cut -d: -f1)
+	if [ -z "$at" ]; then
+		cp "$1" "$tmp/h"; : >"$tmp/b"
+	else
+		head -c $((at + 2)) "$1" >"$tmp/h"
+		tail -c +$((at + 5)) "$1" >"$tmp/b"
+	fi
 	status=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$tmp/h" | tr -d '\r')
 }
 header() { grep -i "^$1:" "$tmp/h" | head -1 | cut -d' ' -f2- | tr -d '\r'; }

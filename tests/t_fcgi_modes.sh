@@ -14,10 +14,7 @@ wait_url() { for _ in $(seq 100); do curl -fsS -o /dev/null --max-time 1 "$1" 2>
 fcgi_get() {
 	env -i REQUEST_METHOD=GET SCRIPT_NAME=/jokes PATH_INFO="$2" QUERY_STRING="${3:-}" \
 		HTTP_HOST=localhost cgi-fcgi -bind -connect "$1" >"$tmp/out" 2>/dev/null
-	python3 -c '
-import sys; d=open(sys.argv[1],"rb").read(); h,_,b=d.partition(b"\r\n\r\n")
-open(sys.argv[2],"wb").write(h+b"\r\n"); open(sys.argv[3],"wb").write(b)' "$tmp/out" "$tmp/h" "$tmp/b"
-	status=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$tmp/h" | tr -d '\r')
+	split_response "$tmp/out"
 }
 
 # --- 1. --socket PATH: listens itself, mode 0660 -----------------------------------------
