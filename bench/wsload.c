@@ -34,7 +34,18 @@ struct conn {
 	unsigned char hdr[16]; /* partial frame header */
 	uint64_t need;	       /* payload bytes still to skip */
 	int op;
+	size_t clen;
+	unsigned char ctl[128]; /* payload of a control frame (a ping is answered) */
 };
+
+/* Answer a ping with a masked pong carrying the same payload (mask 0). */
+static void pong(struct conn *c)
+{
+	unsigned char f[6 + 128] = {0x8A, (unsigned char)(0x80 | c->clen), 0, 0, 0, 0};
+
+	memcpy(f + 6, c->ctl, c->clen);
+	(void)!write(c->fd, f, 6 + c->clen);
+}
 
 static double now_ms(void)
 {
@@ -83,7 +94,13 @@ static void feed(struct conn *c, const unsigned char *p, size_t n, double t, dou
 	while (n) {
 		if (c->need) {
 			size_t k = n < c->need ? n : c->need;
+			if (c->op & 8 && c->clen + k <= sizeof(c->ctl)) {
+				memcpy(c->ctl + c->clen, p, k);
+				c->clen += k;
+			}
 			c->need -= k, p += k, n -= k;
+			if (!c->need && c->op == 9)
+				pong(c);
 			continue;
 		}
 		c->hdr[c->hlen++] = *p++, n--;
@@ -102,6 +119,10 @@ static void feed(struct conn *c, const unsigned char *p, size_t n, double t, dou
 			rx[c->got++] = t;
 		c->need = len;
 		c->hlen = 0;
+		c->op = c->hdr[0] & 15;
+		c->clen = 0;
+		if (!len && c->op == 9)
+			pong(c);
 	}
 }
 
