@@ -516,8 +516,6 @@ static int cb_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			return 0;
 		}
 		return relay_rx(w, fd);
-	case LWS_CALLBACK_RAW_CLOSE_FILE:
-		break;
 	default:
 		break;
 	}
