@@ -3,6 +3,10 @@
 # same run. For each N: p50/p99 fan-out latency, time until all N have the joke, server RSS
 # per connection (idle, N connected minus before), server CPU during the publishes.
 # usage: bench/bench_pushd.sh [N ...]   (default: 1000 10000 19000); MSGS=5 per N.
+# SERVERS="pushd proxied nchan" (the default) chooses what is measured: pushd directly (TCP,
+# SO_REUSEPORT workers), "proxied" = pushd on a Unix socket behind the SHIPPED nginx
+# configuration (tools/proxy-conf.sh nginx-main + nginx-site, NGINX_WORKERS=4 workers),
+# and nginx + nchan (N <= 19000 only).
 # Writes docs/perf/pushd-results.txt, docs/perf/pushd.png.
 set -u
 cd "$(dirname "$0")/.."
@@ -32,6 +36,27 @@ start_pushd() {
 	"$ROOT/build/jokes-pushd" --db_path="$D/jokes.db" --notify_socket="$D/notify.sock" \
 		--pushd_listen=127.0.0.1:$PORT --pushd_metrics_listen= --pushd_allow_no_origin=yes \
 		--pushd_max_clients=200000 --pushd_workers=${PUSHD_WORKERS:-0} --log_level=warn 2>>"$D/pushd.log" &
+	SPID=$!; PIDS+=("$SPID"); sleep 1
+	PUB="$ROOT/build/tools/pushd-dbput $D/jokes.db 1 bench $D/notify.sock >/dev/null"
+	URL=/ws/jokes/
+}
+
+# pushd on a Unix socket behind the shipped nginx configuration, rendered into a temp prefix
+# as tools/run.sh and the e2e stack do. Each proxied client costs nginx 2 descriptors.
+start_proxied() {
+	PORT=$(free_port)
+	local web=$D/web
+	rm -rf "$web"; mkdir -p "$web/logs" "$web/tmp"
+	"$ROOT/build/jokes-pushd" --db_path="$D/jokes.db" --notify_socket="$D/notify.sock" \
+		--pushd_listen="unix:$D/ws.sock" --pushd_metrics_listen= \
+		--pushd_max_clients=200000 --pushd_workers=${PUSHD_WORKERS:-0} --log_level=warn 2>>"$D/pushd.log" &
+	PPID_=$!; PIDS+=("$PPID_"); sleep 1
+	local r=("PREFIX=$web" "STATIC_DIR=$ROOT/static" "FCGI_SOCKET=$D/fcgi.sock" "WS_SOCKET=$D/ws.sock"
+		"LISTEN=127.0.0.1:$PORT" SERVER_NAME=localhost ACCESS_LOG=off "WORKERS=${NGINX_WORKERS:-4}"
+		"USER_LINE=$([ "$(id -u)" -eq 0 ] && echo 'user root;')")
+	tools/proxy-conf.sh nginx-site "${r[@]}" >"$web/jokes-site.conf" &&
+		tools/proxy-conf.sh nginx-main "${r[@]}" >"$web/nginx.conf" || exit 1
+	nginx -p "$web/" -c "$web/nginx.conf" -e "$web/logs/error.log" 2>>"$D/nginx.log" &
 	SPID=$!; PIDS+=("$SPID"); sleep 1
 	PUB="$ROOT/build/tools/pushd-dbput $D/jokes.db 1 bench $D/notify.sock >/dev/null"
 	URL=/ws/jokes/
@@ -67,16 +92,18 @@ CONF
 run_one() { # server N
 	local srv=$1 n=$2 rss0 rss1 cpu0 cpu1 out
 	"start_$srv"
-	rss0=$(rss_of $(tree "$SPID"))
+	srvs() { tree "$SPID"; [ "$srv" = proxied ] && tree "$PPID_"; }
+	rss0=$(rss_of $(srvs))
 	out="$D/$srv-$n.txt"
 	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$n" -m "$MSGS" -s 8 -i 1000 -w "${WAIT:-3}" -P "$PUB" \
+		-O "http://127.0.0.1:$PORT" \
 		>"$out" 2>"$D/wsload.err" &
 	local wl=$!
 	until grep -q connected "$D/wsload.err" 2>/dev/null || ! kill -0 $wl 2>/dev/null; do sleep 0.2; done
-	rss1=$(rss_of $(tree "$SPID"))
-	cpu0=$(cpu_of $(tree "$SPID"))
+	rss1=$(rss_of $(srvs))
+	cpu0=$(cpu_of $(srvs))
 	wait $wl
-	cpu1=$(cpu_of $(tree "$SPID"))
+	cpu1=$(cpu_of $(srvs))
 	local conn=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' "$out")
 	# medians over the messages of p50, p99, all-received
 	read -r p50 p99 all got <<<"$(python3 - "$out" <<'PY'
@@ -92,18 +119,26 @@ PY
 	local kb=$(awk -v a=$rss0 -v b=$rss1 -v n=$n 'BEGIN{printf "%.2f", (b-a)/n}')
 	local cpu=$(( (cpu1 - cpu0) * 10 ))
 	printf '%-6s %6d %6d %6d %8s %8s %8s %7s %6d\n' "$srv" "$n" "$conn" "$got" "$p50" "$p99" "$all" "$kb" "$cpu" | tee -a "$RES"
+	if [ "$srv" = proxied ]; then
+		local ng=$(grep -c 'worker_connections are not enough\|Too many open files' "$D/web/logs/error.log" 2>/dev/null)
+		[ "${ng:-0}" -gt 0 ] && echo "# proxied N=$n: nginx error.log has $ng descriptor/connection errors" | tee -a "$RES"
+		kill "$PPID_" $(pgrep -P "$PPID_"); wait "$PPID_" 2>/dev/null
+	fi
 	kill "$SPID" $(pgrep -P "$SPID"); wait "$SPID" 2>/dev/null; sleep 1
 }
 
 RES=${RES:-$ROOT/docs/perf/pushd-results.txt}
 mkdir -p docs/perf
 {
-	echo "# $(date -u +%FT%TZ) $(nproc) cores; jokes-pushd workers=default($(nproc)); nginx+nchan 2 workers"
+	echo "# $(date -u +%FT%TZ) $(nproc) cores; jokes-pushd workers=${PUSHD_WORKERS:-default($(nproc))}; nginx+nchan 2 workers; proxied = pushd behind the shipped nginx config, ${NGINX_WORKERS:-4} nginx workers, RSS/CPU = pushd + nginx"
 	echo "# server N connected min_got p50_ms p99_ms all_ms KB/conn cpu_ms"
 } > "$RES"
+SERVERS=${SERVERS:-pushd proxied nchan}
 for n in $NS; do
-	run_one pushd "$n"
-	[ "$n" -le 19000 ] && run_one nchan "$n"
+	for srv in $SERVERS; do
+		[ "$srv" = nchan ] && [ "$n" -gt 19000 ] && continue
+		run_one "$srv" "$n"
+	done
 done
 if [ "${PLOT:-1}" = 1 ] && command -v gnuplot >/dev/null; then
 	grep '^pushd' "$RES" > "$D/p.dat"; grep '^nchan' "$RES" > "$D/n.dat"
