@@ -57,11 +57,19 @@ PROGS := $(O)/jokes-fetch $(O)/jokes-pushd $(O)/jokes-fcgi
 all: $(PROGS)
 
 # --- objects --------------------------------------------------------------------
-$(O)/%.o: %.c
+# The flags are part of what an object is built from: a build for another PREFIX,
+# SYSCONFDIR or CFLAGS rebuilds everything instead of mixing objects of both.
+# ($(O)/build-flags is rewritten, when they change, as the Makefile is read.)
+BUILD_FLAGS := $(strip $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS))
+ifneq ($(shell cat $(O)/build-flags 2>/dev/null),$(BUILD_FLAGS))
+$(shell mkdir -p $(O) && printf '%s\n' '$(subst ','\'',$(BUILD_FLAGS))' > $(O)/build-flags)
+endif
+
+$(O)/%.o: %.c $(O)/build-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/gen/%.o: $(O)/gen/%.c
+$(O)/gen/%.o: $(O)/gen/%.c $(O)/build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 LIB_OBJ   := $(patsubst %.c,$(O)/%.o,$(wildcard lib/*.c))

@@ -127,11 +127,19 @@ kill "${pids[@]}" 2>/dev/null
 wait "${pids[@]}" 2>/dev/null
 pids=()
 
-# A build made for /usr/local is not installed as if it read /etc/jokes/jokes.conf.
-out=$(make -s install DESTDIR="$tmp/usr" PREFIX=/usr 2>&1)
+# The compiled-in config path follows PREFIX: a build tree made for /usr/local is rebuilt
+# for /usr (its flags changed) rather than installed reading the wrong file; and the
+# install script itself refuses binaries built for another SYSCONFDIR.
+make -s O="$tmp/build-usr" all >/dev/null 2>&1   # first a build for /usr/local in that tree
+out=$(make -s install O="$tmp/build-usr" DESTDIR="$tmp/usr" PREFIX=/usr 2>&1)
 rc=$?
-[ "$rc" -ne 0 ] && grep -q 'rebuild: make clean && make PREFIX=/usr' <<<"$out" && [ ! -e "$tmp/usr/usr/bin" ]
-ok $? "make install PREFIX=/usr of a /usr/local build is refused, saying how to rebuild" "rc=$rc $out"
+[ "$rc" -eq 0 ] && "$tmp/usr/usr/bin/jokes-fetch" --help 2>&1 | grep -q '(default /etc/jokes/jokes.conf)'
+ok $? "make install PREFIX=/usr builds binaries that read /etc/jokes/jokes.conf" "rc=$rc $(tail -3 <<<"$out")"
+out=$(O="$tmp/build-usr" PREFIX=/usr/local SYSCONFDIR=/usr/local/etc DESTDIR="$tmp/usr2" \
+	VERSION=test tools/install.sh install 2>&1)
+rc=$?
+[ "$rc" -ne 0 ] && grep -q 'rebuild: make clean && make PREFIX=/usr/local' <<<"$out" && [ ! -e "$tmp/usr2/usr/local/bin" ]
+ok $? "tools/install.sh refuses binaries built for another SYSCONFDIR, saying how to rebuild" "rc=$rc $out"
 
 # A second install keeps an edited config; uninstall keeps config and state.
 echo "# edited by hand" >>"$conf"
