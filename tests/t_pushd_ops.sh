@@ -4,7 +4,7 @@
 . "$(dirname "$0")/pushd_lib.sh"
 
 "$DBPUT" "$T/jokes.db" 1 seed >/dev/null
-start_pushd o --pushd_max_backlog=32 --pushd_ring_size=500
+start_pushd o --pushd_max_backlog=64 --pushd_ring_size=500
 export PARENT=$PID FAST=${PUSHD_FAST_CLIENTS:-1000}
 
 PY_TIMEOUT=90 py '
