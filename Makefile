@@ -158,15 +158,19 @@ lint: deps
 format:
 	clang-format -i $(wildcard lib/*.[ch] cron/*.[ch] pushd/*.[ch] fcgi/*.[ch])
 
+# Passed to the install script alone: exported to every recipe they would leak into
+# nested makes (the tests run `make install PREFIX=…` from inside `make test`).
+INSTALL_ENV = PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' SBINDIR='$(SBINDIR)' MANDIR='$(MANDIR)' \
+	DATADIR='$(DATADIR)' SYSCONFDIR='$(SYSCONFDIR)' STATEDIR='$(STATEDIR)' RUNDIR='$(RUNDIR)' \
+	DESTDIR='$(DESTDIR)' O='$(O)' VERSION='$(VERSION)'
 install: all
-	tools/install.sh install
+	$(INSTALL_ENV) tools/install.sh install
 uninstall:
-	tools/install.sh uninstall
+	$(INSTALL_ENV) tools/install.sh uninstall
 
 clean:
 	rm -rf build build-san build-fuzz
 
 .PHONY: all unit fuzz deps run test bench lint format install uninstall clean
-export PREFIX BINDIR SBINDIR MANDIR DATADIR SYSCONFDIR STATEDIR RUNDIR DESTDIR O VERSION
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

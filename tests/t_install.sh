@@ -6,6 +6,8 @@
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# Install paths come from the make command lines below, never from the caller's environment.
+unset PREFIX BINDIR SBINDIR MANDIR DATADIR SYSCONFDIR STATEDIR RUNDIR DESTDIR O
 tmp=$(mktemp -d /tmp/jokes-t-install.XXXXXX)
 D=$tmp/dest
 pids=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/install.sh install|uninstall - what `make install` and `make uninstall` do.
 #
-# The Makefile exports PREFIX BINDIR SBINDIR MANDIR DATADIR SYSCONFDIR STATEDIR RUNDIR
+# The Makefile passes PREFIX BINDIR SBINDIR MANDIR DATADIR SYSCONFDIR STATEDIR RUNDIR
 # DESTDIR O VERSION; SYSTEMDUNITDIR (default PREFIX/lib/systemd/system) may be set too.
 # Installs:
 #   BINDIR/jokes-fetch, SBINDIR/jokes-pushd, SBINDIR/jokes-fcgi      the programs
