@@ -137,6 +137,8 @@ SERVERS=${SERVERS:-pushd proxied nchan}
 for n in $NS; do
 	for srv in $SERVERS; do
 		[ "$srv" = nchan ] && [ "$n" -gt 19000 ] && continue
+		# a proxied client costs an nginx worker 2 of its 19 500 connections
+		[ "$srv" = proxied ] && [ "$n" -gt $((9750 * ${NGINX_WORKERS:-4})) ] && continue
 		run_one "$srv" "$n"
 	done
 done

@@ -24,6 +24,7 @@
 #define POLL_AGAIN_US (100 * LWS_US_PER_MS)
 #define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
 #define SNDBUF_BYTES (32 * 1024) /* the kernel doubles it */
+#define KEEPALIVE_TICK_US (500 * LWS_US_PER_MS)
 
 struct pss {
 	struct pss *prev, *next; /* the worker's client list (culling and shutdown walk it) */
@@ -34,6 +35,9 @@ struct pss {
 	int64_t gap_oldest;
 	unsigned has_since : 1, gap_pending : 1, counted : 1, established : 1;
 	int close_code;		 /* non-zero: close with this code at the next write */
+	lws_usec_t valid_at;	 /* established or last pong */
+	lws_usec_t ping_at;	 /* our unanswered ping went out then (0: none) */
+	unsigned ping_due : 1;	 /* send a ping at the next write */
 	lws_usec_t mark_at;	 /* start of the current slowness window (0: not behind) */
 	uint64_t mark_seq;	 /* seq at mark_at */
 };
@@ -52,7 +56,7 @@ struct worker {
 	int64_t nclients;
 	int spare_fd; /* kept free to shed connections when out of descriptors */
 	lws_retry_bo_t retry;
-	lws_sorted_usec_list_t poll_sul, again_sul, stop_sul;
+	lws_sorted_usec_list_t poll_sul, again_sul, stop_sul, keepalive_sul;
 	int stopping, done;
 	time_t emfile_said;
 };
@@ -203,12 +207,36 @@ static void worker_stop(struct worker *w)
 	lws_sul_schedule(w->ctx, 0, &w->stop_sul, stop_timer, STOP_GRACE_US);
 }
 
-static void retry_policy(struct worker *w)
+/*
+ * Keepalive is ours, not lws's: lws 4.1.6 keeps one "validity" timer per
+ * connection in a sorted linked list and re-inserts it on every pong and
+ * every new connection, walking the list: O(clients) each, O(clients^2) per
+ * ping round or connect storm (seconds of CPU per worker at 15 000 clients).
+ * A zero hang-up time turns lws's timers off; this tick walks the client list
+ * once instead, pings the idle ones and drops those that did not answer.
+ */
+static void keepalive_tick(lws_sorted_usec_list_t *sul)
 {
-	long ping = w->cfg->pushd_ping_secs, hang = ping + w->cfg->pushd_ping_timeout_secs;
+	struct worker *w = lws_container_of(sul, struct worker, keepalive_sul);
+	lws_usec_t now = lws_now_usecs();
+	lws_usec_t ping = (lws_usec_t)w->cfg->pushd_ping_secs * LWS_US_PER_SEC;
+	lws_usec_t hang = (lws_usec_t)w->cfg->pushd_ping_timeout_secs * LWS_US_PER_SEC;
 
-	w->retry.secs_since_valid_ping = (uint16_t)(ping > 65535 ? 65535 : ping);
-	w->retry.secs_since_valid_hangup = (uint16_t)(hang > 65535 ? 65535 : hang);
+	for (struct pss *p = w->clients; p; p = p->next) {
+		if (p->close_code)
+			continue;
+		if (p->ping_at) {
+			if (now - p->ping_at >= hang) { /* as lws did: a plain TCP close */
+				p->close_code = -1;
+				lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+			}
+		} else if (now - p->valid_at >= ping) {
+			p->ping_at = now;
+			p->ping_due = 1;
+			lws_callback_on_writable(p->wsi);
+		}
+	}
+	lws_sul_schedule(w->ctx, 0, &w->keepalive_sul, keepalive_tick, KEEPALIVE_TICK_US);
 }
 
 static void worker_reload(struct worker *w)
@@ -217,8 +245,7 @@ static void worker_reload(struct worker *w)
 		log_warn("worker %d: reload failed; keeping the old configuration", w->a->index);
 		return;
 	}
-	log_set_level(w->cfg->log_level);
-	retry_policy(w); /* the vhost points at w->retry: applies from the next idle check */
+	log_set_level(w->cfg->log_level); /* keepalive_tick reads the ping times each tick */
 }
 
 /* --- the WebSocket protocol ------------------------------------------------------ */
@@ -307,6 +334,7 @@ static void established(struct worker *w, struct lws *wsi, struct pss *p)
 
 	p->wsi = wsi;
 	p->established = 1;
+	p->valid_at = lws_now_usecs();
 	p->next = w->clients;
 	if (w->clients)
 		w->clients->prev = p;
@@ -365,13 +393,23 @@ static int writeable(struct worker *w, struct lws *wsi, struct pss *p)
 {
 	const struct ring_entry *e;
 
+	if (p->close_code < 0)
+		return -1;
 	if (p->close_code) {
 		lws_close_reason(wsi, (enum lws_close_status)p->close_code,
 				 (unsigned char *)(p->close_code == LWS_CLOSE_STATUS_GOINGAWAY ?
 				 "going away" : "too slow"), 10);
 		return -1;
 	}
-	if (p->gap_pending) {
+	if (p->ping_due) {
+		/* with a payload: lws 4.1.6 does not report an empty pong */
+		unsigned char ping[LWS_PRE + 1] = {0};
+
+		ping[LWS_PRE] = 'k';
+		p->ping_due = 0;
+		if (lws_write(wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1)
+			return -1;
+	} else if (p->gap_pending) {
 		unsigned char buf[LWS_PRE + 96];
 		int n = ring_gap_message(p->since, p->gap_oldest, (char *)buf + LWS_PRE, 96);
 
@@ -383,7 +421,7 @@ static int writeable(struct worker *w, struct lws *wsi, struct pss *p)
 			return -1;
 		p->seq++;
 	}
-	if (p->seq < w->ring.head)
+	if (p->seq < w->ring.head || p->gap_pending)
 		lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -425,6 +463,10 @@ static int cb_jokes(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return writeable(w, wsi, p);
 	case LWS_CALLBACK_RECEIVE:
 		return receive(w, wsi, len);
+	case LWS_CALLBACK_RECEIVE_PONG:
+		p->valid_at = lws_now_usecs();
+		p->ping_at = 0;
+		break;
 	case LWS_CALLBACK_CLOSED:
 		if (p)
 			closed(w, p);
@@ -596,7 +638,7 @@ int worker_run(const struct worker_args *a)
 	prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the parent */
 	if (getppid() == 1)
 		return EX_UNAVAILABLE;
-	retry_policy(&w);
+	/* w.retry stays zero: no lws validity timers (see keepalive_tick) */
 	source_init(&w.src, a->cfg->db_path);
 	if (ring_init(&w.ring, (size_t)a->cfg->pushd_ring_size,
 		      (size_t)a->cfg->pushd_max_backlog) || worker_setup(&w)) {
@@ -607,6 +649,7 @@ int worker_run(const struct worker_args *a)
 	poll_source(&w); /* warm the ring */
 	lws_sul_schedule(w.ctx, 0, &w.poll_sul, poll_timer,
 			 (lws_usec_t)w.cfg->pushd_poll_secs * LWS_US_PER_SEC);
+	lws_sul_schedule(w.ctx, 0, &w.keepalive_sul, keepalive_tick, KEEPALIVE_TICK_US);
 	while (!w.done)
 		if (lws_service(w.ctx, 0) < 0)
 			break;
