@@ -7,7 +7,8 @@
 # SO_REUSEPORT workers), "proxied" = pushd on a Unix socket behind the SHIPPED nginx
 # configuration (tools/proxy-conf.sh nginx-main + nginx-site, NGINX_WORKERS=4 workers),
 # and nginx + nchan (N <= 19000 only).
-# Writes docs/perf/pushd-results.txt, docs/perf/pushd.png.
+# Writes docs/perf/pushd-results.txt (RES=), docs/perf/pushd.png (PLOT=0: none); RAW=1 keeps
+# wsload's per-message lines as comments.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -119,6 +120,7 @@ PY
 	local kb=$(awk -v a=$rss0 -v b=$rss1 -v n=$n 'BEGIN{printf "%.2f", (b-a)/n}')
 	local cpu=$(( (cpu1 - cpu0) * 10 ))
 	printf '%-6s %6d %6d %6d %8s %8s %8s %7s %6d\n' "$srv" "$n" "$conn" "$got" "$p50" "$p99" "$all" "$kb" "$cpu" | tee -a "$RES"
+	[ "${RAW:-0}" = 1 ] && sed "s/^#* */#   $srv $n: /" "$out" >>"$RES" # wsload's per-message lines
 	if [ "$srv" = proxied ]; then
 		local ng=$(grep -c 'worker_connections are not enough\|Too many open files' "$D/web/logs/error.log" 2>/dev/null)
 		[ "${ng:-0}" -gt 0 ] && echo "# proxied N=$n: nginx error.log has $ng descriptor/connection errors" | tee -a "$RES"
@@ -143,7 +145,7 @@ for n in $NS; do
 	done
 done
 if [ "${PLOT:-1}" = 1 ] && command -v gnuplot >/dev/null; then
-	grep '^pushd' "$RES" > "$D/p.dat"; grep '^nchan' "$RES" > "$D/n.dat"
+	grep '^pushd' "$RES" > "$D/p.dat"; grep '^nchan' "$RES" > "$D/n.dat"; grep '^proxied' "$RES" > "$D/x.dat"
 	gnuplot <<GP
 set terminal png size 900,420
 set output "$ROOT/docs/perf/pushd.png"
@@ -152,9 +154,9 @@ set logscale x
 set xlabel "clients N"
 set ylabel "ms until all N have the joke"
 set key top left
-plot "$D/p.dat" using 2:7 with linespoints title "jokes-pushd", "$D/n.dat" using 2:7 with linespoints title "nginx+nchan"
+plot "$D/p.dat" using 2:7 with linespoints title "jokes-pushd", "$D/n.dat" using 2:7 with linespoints title "nginx+nchan", "$D/x.dat" using 2:7 with linespoints title "nginx -> jokes-pushd"
 set ylabel "KB RSS per idle connection"
-plot "$D/p.dat" using 2:8 with linespoints title "jokes-pushd", "$D/n.dat" using 2:8 with linespoints title "nginx+nchan"
+plot "$D/p.dat" using 2:8 with linespoints title "jokes-pushd", "$D/n.dat" using 2:8 with linespoints title "nginx+nchan", "$D/x.dat" using 2:8 with linespoints title "nginx -> jokes-pushd (both)"
 unset multiplot
 GP
 fi
