@@ -3,14 +3,7 @@ set -u
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${JOKES_BUILD:-$root/build}
 fcgi=$bin/jokes-fcgi
-tmp=$(mktemp -d /tmp/t_fcgi.XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$root/tests/common.sh" t_fcgi
 
 ok() { echo "ok - $*"; }
 nok() { echo "not ok - $*"; }

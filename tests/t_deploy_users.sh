@@ -19,15 +19,8 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null || ! getent group www
 fi
 WEB=$(getent group www-data | cut -d: -f3)
 J=61000 FETCH=61001 PUSHD=61002 FCGI=61003 OTHER=61009
-tmp=$(mktemp -d /tmp/jokes-t-users.XXXXXX)
+. "$root/tests/common.sh" jokes-t-users
 chmod 0755 "$tmp"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 ok() { if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+ ($3)}"; fi; }
 as() { # UID GROUPS CMD...: run as UID, primary group jokes, supplementary GROUPS (- for none)
 	local u=$1 g=$2

@@ -8,16 +8,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 # Install paths come from the make command lines below, never from the caller's environment.
 unset PREFIX BINDIR SBINDIR MANDIR DATADIR SYSCONFDIR STATEDIR RUNDIR DESTDIR O
-tmp=$(mktemp -d /tmp/jokes-t-install.XXXXXX)
+. "$root/tests/common.sh" jokes-t-install
 D=$tmp/dest
-pids=()
 VERSION_RE=$(sed -n 's/^VERSION *:= *//p' Makefile)
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 ok() { if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+ ($3)}"; fi; }
 check() { local name=$1; shift; "$@" >/dev/null 2>&1; ok $? "$name"; }
 
