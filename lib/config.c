@@ -32,7 +32,7 @@ static const struct key keys[] = {
 	STR(state_dir, CONFIG_SHARED, "/var/lib/jokes", "directory of the database and the fetch lock"),
 	STR(db_path, CONFIG_SHARED, "", "SQLite database (default: STATE_DIR/jokes.db)"),
 	STR(notify_socket, CONFIG_SHARED, "/run/jokes/notify.sock", "Unix socket where jokes-pushd hears of new jokes"),
-	{"log_level", KEY_LEVEL, CONFIG_SHARED, offsetof(struct config, log_level), 0, 0, 3, "info", "error, warn, info or debug"},
+	{"log_level", KEY_LEVEL, CONFIG_SHARED, offsetof(struct config, log_level), 0, 0, 3, "info", "error, warn, info or debug (jokes-fetch: warn)"},
 
 	STR(fetch_sources, CONFIG_FETCH, "chucknorris, icanhazdadjoke, jokeapi, official, bundled", "sources to try, in order"),
 	STR(fetch_chucknorris_url, CONFIG_FETCH, "https://api.chucknorris.io/jokes/random", "chucknorris.io endpoint"),
@@ -172,6 +172,9 @@ config_defaults(struct config *cfg, enum config_owner owner)
 		(void)key_apply(cfg, &keys[i], keys[i].def, "default");
 		cfg->owner = saved;
 	}
+	/* cron mails whatever a job prints: the fetcher says only what is wrong unless asked */
+	if (owner == CONFIG_FETCH)
+		cfg->log_level = LOG_LEVEL_WARN;
 }
 
 static char *

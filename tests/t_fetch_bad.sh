@@ -109,7 +109,7 @@ check "a resting source is not asked; bundled stored" test "$RC" = 0 -a "$(reque
 fresh
 mode '*' hang
 t0=$(ms)
-run_fetch --state-dir="$T/s$n" --fetch-budget-ms=2500
+run_fetch --state-dir="$T/s$n" --fetch-budget-ms=2500 --log-level=info
 took=$(($(ms) - t0))
 check "every API hangs: bundled stored, exit 0" test "$RC" = 0 -a "$(sql 'SELECT source FROM jokes')" = bundled
 check "every API hangs: the fetch took about fetch_budget_ms (2500, took $took)" test "$took" -ge 2400 -a "$took" -lt 4000

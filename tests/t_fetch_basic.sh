@@ -76,7 +76,7 @@ run_fetch --source jokeapi
 check "jokeapi again after 1 s: exit 0" test "$RC" = 0
 # The Official Joke API rests 36 s after each request (100 an hour): asked again at once, it
 # is resting. (JokeAPI's 1 s rest is counted in whole seconds, too short to test without a race.)
-run_fetch --source official
+run_fetch --source official --log-level=info
 check "--source honours the source's rest (Official Joke API: 36 s between requests), exit 75" test "$RC" = 75
 check "--source on a resting source says so" test -n "$(grep 'info: official: resting for' "$T/err")"
 sleep 1.1

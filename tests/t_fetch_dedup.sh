@@ -10,11 +10,14 @@ run_fetch --fetch-sources=chucknorris
 check "the first answer is stored" test "$RC" = 0 -a "$(count)" = 1
 sleep 0.2
 before=$(notifies)
-run_fetch --fetch-sources=chucknorris
+run_fetch --fetch-sources=chucknorris --log-level=info
 check "the same joke again: exit 0, nothing stored" test "$RC" = 0 -a "$(count)" = 1
 check "the same joke again: asked again, bounded (3 more requests)" test "$(requests chucknorris)" = 4
 check "the same joke again: says so in one info line" \
 	test "$(wc -l <"$T/err")" = 1 -a -n "$(grep 'info: nothing new' "$T/err")"
+run_fetch --fetch-sources=chucknorris
+check "the same joke again, default log level: nothing printed for cron to mail" \
+	test "$RC" = 0 -a ! -s "$T/err"
 sleep 0.2
 check "the same joke again: no notify sent" test "$(notifies)" = "$before"
 run_fetch --fetch-sources="chucknorris, bundled"

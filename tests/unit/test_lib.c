@@ -99,6 +99,9 @@ test_config(void)
 	CHECK(cfg.fetch_retries == 4);	       /* env over file */
 	CHECK(cfg.fetch_timeout_ms == 999);    /* flag over default */
 	CHECK(cfg.pushd_ring_size == 500);     /* another program's key: known, not applied */
+	CHECK(cfg.log_level == LOG_LEVEL_WARN); /* the fetcher, run by cron, is quiet by default */
+	config_defaults(&cfg, CONFIG_PUSHD);
+	CHECK(cfg.log_level == LOG_LEVEL_INFO);
 
 	f = fopen(path, "w");
 	fprintf(f, "no_such_key = 1\n");
