@@ -1,13 +1,17 @@
 /* wsload.c - WebSocket fan-out load generator for make bench (pushd and nginx+nchan).
  *
  * usage: wsload -p PORT [-H HOST] [-u PATH] [-n CLIENTS] [-m MESSAGES] [-s SOURCES]
- *               [-P PUBLISH_CMD] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S]
+ *               [-P PUBLISH_CMD] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-b BURST] [-S SLOW]
  * Opens CLIENTS WebSocket connections to HOST:PORT PATH (forking a child per
  * 18 000 sockets, binding source addresses 127.0.0.1..127.0.0.SOURCES), then
  * runs PUBLISH_CMD (sh -c) MESSAGES times, INTERVAL_MS apart, taking the time
  * just before each. Every text frame a client receives is matched, in order,
  * to a publish. Prints one line per message: fan-out latency p50, p99 and the
  * time until all clients had it (ms), and the count that got it.
+ * -b BURST: each publish yields BURST jokes (the line then covers all of them:
+ * latencies of every joke of the burst, count = clients that got the whole burst).
+ * -S SLOW: also open SLOW clients that never read (4 KB SO_RCVBUF), after the
+ * others; at the end reports how many of them the server closed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +29,7 @@
 
 #define PER_PROC 18000
 #define MAXMSG 64
+#define MAXFRAMES 4096
 
 struct conn {
 	int fd;
@@ -61,9 +66,10 @@ static int cmp_d(const void *a, const void *b)
 }
 
 static const char *host = "127.0.0.1", *path = "/ws/jokes/", *origin = NULL, *pubcmd = NULL;
-static int port, nclients = 1000, nmsg = 5, nsrc = 4, interval = 1000, waits = 10;
+static int port, nclients = 1000, nmsg = 5, nsrc = 4, interval = 1000, waits = 10, burst = 1, nslow;
+static int nframes; /* nmsg * burst: text frames each client should see */
 
-static int dial(int i, const char *req, size_t reqlen)
+static int dial(int i, const char *req, size_t reqlen, int rcvbuf)
 {
 	struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET};
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
@@ -71,6 +77,8 @@ static int dial(int i, const char *req, size_t reqlen)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (rcvbuf) /* before connect, so the window stays small */
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	/* pick the port at connect time: bind() choosing one is O(ports in use) */
 	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 	src.sin_addr.s_addr = htonl(0x7f000001 + (uint32_t)(i % nsrc));
@@ -115,7 +123,7 @@ static void feed(struct conn *c, const unsigned char *p, size_t n, double t, dou
 		else if (len == 127)
 			for (int k = 0; k < 8; k++)
 				len = len << 8 | c->hdr[2 + k];
-		if ((c->hdr[0] & 15) == 1 && c->got < MAXMSG)
+		if ((c->hdr[0] & 15) == 1 && c->got < nframes)
 			rx[c->got++] = t;
 		c->need = len;
 		c->hlen = 0;
@@ -126,21 +134,27 @@ static void feed(struct conn *c, const unsigned char *p, size_t n, double t, dou
 	}
 }
 
+/* The upgrade request every client sends. */
+static int build_req(char *req, size_t size)
+{
+	return snprintf(req, size,
+			"GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s%s%s\r\n",
+			path, host, port, origin ? "Origin: " : "", origin ? origin : "", origin ? "\r\n" : "");
+}
+
 /* Child: hold count clients; report rx times per client through out. */
 static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 {
 	char req[512];
-	int reqlen = snprintf(req, sizeof(req),
-			      "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-			      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s%s%s\r\n",
-			      path, host, port, origin ? "Origin: " : "", origin ? origin : "", origin ? "\r\n" : "");
+	int reqlen = build_req(req, sizeof(req));
 	struct conn *cs = calloc((size_t)count, sizeof(*cs));
-	double *rx = calloc((size_t)count * MAXMSG, sizeof(double));
+	double *rx = calloc((size_t)count * (size_t)nframes, sizeof(double));
 	int ep = epoll_create1(0), open_n = 0;
 	unsigned char buf[65536];
 
 	for (int i = 0; i < count; i++) {
-		cs[i].fd = dial(first + i, req, (size_t)reqlen);
+		cs[i].fd = dial(first + i, req, (size_t)reqlen, 0);
 		cs[i].state = cs[i].fd < 0 ? 2 : 0;
 		if (cs[i].fd >= 0) {
 			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
@@ -194,20 +208,20 @@ static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 				open_n++;
 				off = (size_t)(e + 4 - buf);
 			}
-			feed(c, buf + off, (size_t)r - off, t, rx + (size_t)i * MAXMSG);
+			feed(c, buf + off, (size_t)r - off, t, rx + (size_t)i * (size_t)nframes);
 		}
 	}
 	for (int i = 0; i < count; i++) {
 		int got = cs[i].got;
 		(void)!write(out_fd, &got, sizeof(got));
-		(void)!write(out_fd, rx + (size_t)i * MAXMSG, sizeof(double) * MAXMSG);
+		(void)!write(out_fd, rx + (size_t)i * (size_t)nframes, sizeof(double) * (size_t)nframes);
 	}
 	_exit(0);
 }
 
 static int opts(int argc, char **argv)
 {
-	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:i:O:w:")) != -1;) {
+	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:i:O:w:b:S:")) != -1;) {
 		switch (o) {
 		case 'p': port = (int)strtol(optarg, NULL, 10); break;
 		case 'H': host = optarg; break;
@@ -219,21 +233,80 @@ static int opts(int argc, char **argv)
 		case 'i': interval = (int)strtol(optarg, NULL, 10); break;
 		case 'O': origin = optarg; break;
 		case 'w': waits = (int)strtol(optarg, NULL, 10); break;
+		case 'b': burst = (int)strtol(optarg, NULL, 10); break;
+		case 'S': nslow = (int)strtol(optarg, NULL, 10); break;
 		default: return -1;
 		}
 	}
-	return port > 0 && nclients > 0 && nmsg > 0 && nmsg <= MAXMSG && nsrc > 0 && pubcmd ? 0 : -1;
+	nframes = nmsg * burst;
+	return port > 0 && nclients > 0 && nmsg > 0 && nmsg <= MAXMSG && burst > 0 && nframes <= MAXFRAMES &&
+			       nslow >= 0 && nslow <= 64 && nsrc > 0 && pubcmd
+		       ? 0
+		       : -1;
+}
+
+/* Open the clients that never read: a 4 KB receive buffer, the upgrade sent, nothing read. */
+static void open_slow(int *fds)
+{
+	char req[512];
+	int reqlen = build_req(req, sizeof(req));
+
+	for (int i = 0; i < nslow; i++)
+		fds[i] = dial(i, req, (size_t)reqlen, 4096);
+}
+
+/* How many never-reading clients the server closed: drain each, looking for EOF or a reset. */
+static int slow_closed(const int *fds)
+{
+	unsigned char buf[65536];
+	int closed = 0;
+
+	for (int i = 0; i < nslow; i++) {
+		ssize_t r;
+
+		if (fds[i] < 0)
+			continue;
+		while ((r = recv(fds[i], buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			;
+		if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			closed++;
+		close(fds[i]);
+	}
+	return closed;
+}
+
+/* Per publish: p50, p99 and max over every client's latency for every joke of the burst. */
+static void report(double **all, const int *gotv, const double *pub, int open_total)
+{
+	double *lat = malloc(sizeof(double) * (size_t)nclients * (size_t)burst);
+
+	printf("# clients=%d connected=%d first_publish_ms=%.0f\n# msg received p50_ms p99_ms all_ms\n", nclients,
+	       open_total, pub[0]);
+	for (int m = 0; m < nmsg; m++) {
+		size_t n = 0;
+		int whole = 0;
+		for (int i = 0; i < nclients; i++) {
+			whole += gotv[i] >= (m + 1) * burst;
+			for (int j = m * burst; j < (m + 1) * burst; j++)
+				if (all[j][i] >= 0)
+					lat[n++] = all[j][i] - pub[m];
+		}
+		qsort(lat, n, sizeof(double), cmp_d);
+		printf("%d %d %.2f %.2f %.2f\n", m + 1, whole, n ? lat[n / 2] : -1,
+		       n ? lat[(size_t)((double)n * 0.99)] : -1, n ? lat[n - 1] : -1);
+	}
+	free(lat);
 }
 
 int main(int argc, char **argv)
 {
 	struct rlimit rl;
-	int nproc, ready[2], go[2], open_total = 0;
+	int nproc, ready[2], go[2], open_total = 0, slow[64];
 	double pub[MAXMSG];
 
 	if (opts(argc, argv)) {
 		fprintf(stderr, "usage: wsload -p PORT -P PUBLISH_CMD [-H HOST] [-u PATH] [-n CLIENTS] "
-				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S]\n");
+				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-b BURST] [-S SLOW]\n");
 		return 64;
 	}
 	getrlimit(RLIMIT_NOFILE, &rl);
@@ -261,6 +334,7 @@ int main(int argc, char **argv)
 		(void)!read(ready[0], &n, sizeof(n));
 		open_total += n;
 	}
+	open_slow(slow);
 	fprintf(stderr, "wsload: %d/%d clients connected\n", open_total, nclients);
 	sleep(1);
 	for (int m = 0; m < nmsg; m++) {
@@ -273,42 +347,32 @@ int main(int argc, char **argv)
 		int w = waits * 1000;
 		(void)!write(go[1], &w, sizeof(w));
 	}
-	/* gather: per message, every client's latency */
-	double *lat = malloc(sizeof(double) * (size_t)nclients);
-	static double rx[MAXMSG];
+	/* gather: per joke, every client's arrival time (-1: never) */
+	double *rx = malloc(sizeof(double) * (size_t)nframes);
 	int *gotv = malloc(sizeof(int) * (size_t)nclients);
-	double **all = calloc(MAXMSG, sizeof(double *));
-	for (int m = 0; m < nmsg; m++)
-		all[m] = malloc(sizeof(double) * (size_t)nclients);
+	double **all = calloc((size_t)nframes, sizeof(double *));
+	for (int j = 0; j < nframes; j++)
+		all[j] = malloc(sizeof(double) * (size_t)nclients);
 	int idx = 0;
 	for (int k = 0; k < nproc; k++) {
 		for (int i = 0; i < counts[k]; i++, idx++) {
-			FILE *f = NULL;
-			(void)f;
 			if (read(outs[k], &gotv[idx], sizeof(int)) != sizeof(int))
 				gotv[idx] = 0;
-			size_t want = sizeof(rx), have = 0;
+			size_t want = sizeof(double) * (size_t)nframes, have = 0;
 			while (have < want) {
 				ssize_t r = read(outs[k], (char *)rx + have, want - have);
 				if (r <= 0)
 					break;
 				have += (size_t)r;
 			}
-			for (int m = 0; m < nmsg; m++)
-				all[m][idx] = m < gotv[idx] ? rx[m] - pub[m] : -1;
+			for (int j = 0; j < nframes; j++)
+				all[j][idx] = j < gotv[idx] ? rx[j] : -1;
 		}
 	}
 	while (wait(NULL) > 0)
 		;
-	printf("# clients=%d connected=%d\n# msg received p50_ms p99_ms all_ms\n", nclients, open_total);
-	for (int m = 0; m < nmsg; m++) {
-		int n = 0;
-		for (int i = 0; i < nclients; i++)
-			if (all[m][i] >= 0)
-				lat[n++] = all[m][i];
-		qsort(lat, (size_t)n, sizeof(double), cmp_d);
-		printf("%d %d %.2f %.2f %.2f\n", m + 1, n, n ? lat[n / 2] : -1, n ? lat[(size_t)(n * 0.99)] : -1,
-		       n ? lat[n - 1] : -1);
-	}
+	report(all, gotv, pub, open_total);
+	if (nslow)
+		printf("# slow=%d closed_by_server=%d\n", nslow, slow_closed(slow));
 	return 0;
 }
