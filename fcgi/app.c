@@ -137,22 +137,6 @@ fresh(const struct req *r, struct resp *out, const char *etag, const char *modif
 }
 
 static int
-list_one(const struct joke *j, void *arg)
-{
-	struct list *l = arg;
-
-	if (l->rows != NULL) {
-		l->rows[l->n++] = *j;
-		return 0;
-	}
-	if (l->n++ == 0)
-		l->first = j->id;
-	l->last = j->id;
-	page_joke(l->b, l->s, j, NULL);
-	return 0;
-}
-
-static int
 list_hit(const struct joke *j, const char *marked, void *arg)
 {
 	struct list *l = arg;
@@ -162,6 +146,18 @@ list_hit(const struct joke *j, const char *marked, void *arg)
 	l->last = j->id;
 	page_joke(l->b, l->s, j, marked);
 	return 0;
+}
+
+static int
+list_one(const struct joke *j, void *arg)
+{
+	struct list *l = arg;
+
+	if (l->rows != NULL) {
+		l->rows[l->n++] = *j;
+		return 0;
+	}
+	return list_hit(j, NULL, arg);
 }
 
 /* ?since=ID: the page just newer than ID, shown newest first. */

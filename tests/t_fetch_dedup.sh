@@ -24,27 +24,27 @@ run_fetch --fetch-sources="chucknorris, bundled"
 check "only duplicates from chucknorris: moves on to the next source" \
 	test "$RC" = 0 -a "$(sql 'SELECT source FROM jokes ORDER BY id DESC LIMIT 1')" = bundled
 
+# wake SOURCE: end the rest a source was put to, as if its time had passed
+wake() {
+	"$PY" - "$DB" "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE source_state SET rest_until = 0 WHERE source = ?", (sys.argv[2],))
+db.commit()
+PY
+}
+
 # the Official Joke API (100 requests an hour) is asked once per fetch, even for a duplicate
 mode official same
 run_fetch --fetch-sources=official
 sleep 0.1
-"$PY" - "$DB" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute("UPDATE source_state SET rest_until = 0 WHERE source = 'official'")
-db.commit()
-PY
+wake official
 before=$(requests official)
 run_fetch --fetch-sources="official, bundled"
 check "official: a duplicate is not asked again (one request), bundled next" \
 	test "$RC" = 0 -a "$(requests official)" = $((before + 1)) -a "$(sql 'SELECT source FROM jokes ORDER BY id DESC LIMIT 1')" = bundled
 mode official 500
-"$PY" - "$DB" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.execute("UPDATE source_state SET rest_until = 0 WHERE source = 'official'")
-db.commit()
-PY
+wake official
 before=$(requests official)
 run_fetch --fetch-sources="official, bundled"
 check "official: a failure is not retried in the same fetch" test "$(requests official)" = $((before + 1))
