@@ -5,9 +5,9 @@
 # apart, each a burst of BURST=10 jokes of ~2 KB through the real path (pushd-dbput: SQLite
 # rows + notify lines): 340 jokes in all, so the never-reading client (4 KB SO_RCVBUF, never
 # calls recv) falls past pushd_max_backlog (default 256) and is culled, at a rate the fast
-# clients keep up with. (One burst of 300+ jokes at once takes pushd longer than its 1 s slow
-# window to fan out to 1 000 clients here, so every client would lag past ring - backlog and be
-# culled.) Prints one line per burst and pass, then a summary with the ratio
+# clients keep up with. (MSGS=2 BURST=400 INTERVAL=9000: bursts that take pushd seconds to fan
+# out to 1 000 clients; all of them behind together are not culled, the never-reading one is.)
+# Prints one line per burst and pass, then a summary with the ratio
 # p99(with)/p99(without). Takes about 80 s.
 set -u
 cd "$(dirname "$0")/.."

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "origin.h"
 #include "ring.h"
+#include "slow.h"
 #include "source.h"
 
 #include <errno.h>
@@ -38,8 +39,7 @@ struct pss {
 	lws_usec_t valid_at;	 /* established or last pong */
 	lws_usec_t ping_at;	 /* our unanswered ping went out then (0: none) */
 	unsigned ping_due : 1;	 /* send a ping at the next write */
-	lws_usec_t mark_at;	 /* start of the current slowness window (0: not behind) */
-	uint64_t mark_seq;	 /* seq at mark_at */
+	struct slow_mark mark;	 /* the current slowness window (slow.h) */
 };
 
 struct worker {
@@ -78,39 +78,21 @@ static void client_close(struct worker *w, struct pss *p, int code)
 	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, w->stopping ? 2 : 1);
 }
 
-/*
- * Is this client slow? Judged over windows of SLOW_GRACE_US while it is more
- * than its backlog behind: slow when it sent nothing during a whole window, or
- * when it is so far behind that it holds back new jokes for everyone. A client
- * merely waiting for its turn to write is not slow.
- */
-static int client_slow(struct worker *w, struct pss *p, uint64_t lag, lws_usec_t now)
-{
-	if (p->seq < ring_tail(&w->ring))
-		return 1; /* cannot happen while reads respect the ring's room */
-	if (lag <= p->max_lag) {
-		p->mark_at = 0;
-		return 0;
-	}
-	if (!p->mark_at || now - p->mark_at < SLOW_GRACE_US) {
-		if (!p->mark_at) {
-			p->mark_at = now;
-			p->mark_seq = p->seq;
-		}
-		return 0;
-	}
-	if (p->seq == p->mark_seq || lag + (uint64_t)w->cfg->pushd_max_backlog > w->ring.cap)
-		return 1;
-	p->mark_at = now;
-	p->mark_seq = p->seq;
-	return 0;
-}
-
 /* Wake every client that is behind, close the slow ones, note the slowest served. O(clients). */
 static void scan_clients(struct worker *w)
 {
-	lws_usec_t now = lws_now_usecs();
+	struct slow_view v = {
+		.head = w->ring.head,
+		.tail = ring_tail(&w->ring),
+		.cap = w->ring.cap,
+		.backlog = (uint64_t)w->cfg->pushd_max_backlog,
+		.now = lws_now_usecs(),
+		.grace = SLOW_GRACE_US,
+	};
 
+	for (struct pss *p = w->clients; p; p = p->next)
+		if (!p->close_code && p->seq > v.lead)
+			v.lead = p->seq;
 	w->min_seq = w->ring.head;
 	w->watching = 0;
 	for (struct pss *p = w->clients; p; p = p->next) {
@@ -118,7 +100,7 @@ static void scan_clients(struct worker *w)
 
 		if (p->close_code || !lag)
 			continue;
-		if (client_slow(w, p, lag, now)) {
+		if (slow_judge(&p->mark, p->seq, p->max_lag, &v)) {
 			char peer[64];
 			const char *who = lws_get_peer_simple(p->wsi, peer, sizeof(peer));
 
@@ -130,7 +112,7 @@ static void scan_clients(struct worker *w)
 		}
 		if (p->seq < w->min_seq)
 			w->min_seq = p->seq;
-		if (p->mark_at)
+		if (p->mark.at)
 			w->watching = 1;
 		lws_callback_on_writable(p->wsi);
 	}

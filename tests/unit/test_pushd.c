@@ -1,7 +1,8 @@
-/* test_pushd.c - unit tests of jokes-pushd's ring, notify line splitter and Origin check. */
+/* test_pushd.c - unit tests of jokes-pushd's ring, notify line splitter, Origin check and slow-client rule. */
 #include "../../pushd/linebuf.h"
 #include "../../pushd/origin.h"
 #include "../../pushd/ring.h"
+#include "../../pushd/slow.h"
 #include "unit.h"
 
 #include <stdio.h>
@@ -116,10 +117,49 @@ static void test_origin(void)
 	CHECK(origin_check("http://a.example", NULL, "", 0) == ORIGIN_MISMATCH);
 }
 
+/* ring of 756 (500 replay + 256 backlog), 1 s windows; seq is a client's next entry */
+static void test_slow(void)
+{
+	const int64_t s = 1000000;
+	struct slow_view v = {.head = 1400, .tail = 644, .lead = 1400, .cap = 756, .backlog = 256,
+			      .now = 10 * s, .grace = s};
+	struct slow_mark m = {0, 0};
+
+	CHECK_MSG(!slow_judge(&m, 1200, 256, &v) && m.at == 0, "within its backlog: not slow");
+	CHECK_MSG(slow_judge(&m, 600, 256, &v) == 1, "behind the ring's tail: slow at once");
+	CHECK_MSG(!slow_judge(&m, 1000, 256, &v) && m.at == v.now, "400 behind: a window starts");
+	v.now += s / 2;
+	CHECK_MSG(!slow_judge(&m, 1000, 256, &v), "no verdict before the window ends");
+	v.now += s / 2;
+	CHECK_MSG(slow_judge(&m, 1000, 256, &v) == 1, "took nothing for a whole window: slow");
+
+	/* a burst of 700 at once: every client behind together, and taking */
+	m = (struct slow_mark){0, 0};
+	v = (struct slow_view){.head = 1700, .tail = 944, .lead = 1000, .cap = 756, .backlog = 256,
+			       .now = 10 * s, .grace = s};
+	slow_judge(&m, 1000, 256, &v);
+	v.lead = 1012;
+	v.now += s;
+	CHECK_MSG(!slow_judge(&m, 1010, 256, &v) && m.at == v.now && m.seq == 1010,
+		  "ring full, but as far as everyone else and taking: not slow, a new window");
+
+	/* the others caught up; this one takes a little each window and fills the ring */
+	v.lead = v.head = 1010 + 756;
+	v.tail = 1010;
+	m = (struct slow_mark){10 * s, 1010};
+	v.now = 11 * s;
+	CHECK_MSG(slow_judge(&m, 1020, 256, &v) == 1,
+		  "the ring is full because of it and the others are far ahead: slow");
+	m = (struct slow_mark){10 * s, 1010};
+	v.lead = 1200;
+	CHECK_MSG(!slow_judge(&m, 1020, 256, &v), "the others only 180 ahead: not slow yet");
+}
+
 int main(void)
 {
 	test_ring();
 	test_linebuf();
 	test_origin();
+	test_slow();
 	return unit_done();
 }
