@@ -206,6 +206,13 @@ one_fetch(struct fetch *f, const struct config *cfg, int64_t deadline_ms)
 		    notify_send(cfg->notify_socket, &j, (int)cfg->fetch_notify_timeout_ms) < 0)
 			log_warn("notify %s: %s; joke %lld is stored, jokes-pushd will catch up",
 				 cfg->notify_socket, strerror(errno), (long long)j.id);
+		if (cfg->fetch_fts_optimize_every > 0 && j.id % cfg->fetch_fts_optimize_every == 0) {
+			int64_t t0 = fetch_now_ms();
+
+			if (db_fts_optimize(f->db) == 0)
+				log_info("search index merged at joke %lld in %lld ms", (long long)j.id,
+					 (long long)(fetch_now_ms() - t0));
+		}
 		return 0;
 	case FETCH_NOTHING_NEW:
 		return 0;

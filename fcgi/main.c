@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,9 @@ main(int argc, char **argv)
 	int rc, fd = 0;
 
 	log_init("jokes-fcgi", LOG_LEVEL_INFO);
+	/* one thread, one request at a time: no SQLite mutexes, no global allocation counters */
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if ((rc = config_load(&cfg, CONFIG_FCGI, &argc, argv)) != 0)
 		return rc;
 	if ((rc = parse_args(argc, argv, &o)) != 0)

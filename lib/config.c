@@ -47,6 +47,7 @@ static const struct key keys[] = {
 	INT(fetch_max_body, CONFIG_FETCH, 1024, 1048576, "65536", "largest API answer read, in bytes"),
 	INT(fetch_notify_timeout_ms, CONFIG_FETCH, 10, 10000, "500", "send timeout of the notify to jokes-pushd"),
 	INT(fetch_window_secs, CONFIG_FETCH, 1, 3600, "60", "period that --every divides into slots (cron's minute)"),
+	INT(fetch_fts_optimize_every, CONFIG_FETCH, 0, 1000000000, "4096", "merge the search index into one b-tree after every this many jokes (0: never)"),
 
 	STR(pushd_listen, CONFIG_PUSHD, "unix:/run/jokes/ws.sock", "WebSocket listener: HOST:PORT or unix:PATH"),
 	STR(pushd_metrics_listen, CONFIG_PUSHD, "127.0.0.1:9108", "health and metrics listener: HOST:PORT, or empty for none"),

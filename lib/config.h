@@ -46,6 +46,7 @@ struct config {
 	long fetch_max_body;
 	long fetch_notify_timeout_ms;
 	long fetch_window_secs; /* --every divides this period (cron's minute) */
+	long fetch_fts_optimize_every; /* optimize the FTS5 index when a stored id is a multiple */
 
 	/* jokes-pushd */
 	char pushd_listen[CONFIG_PATH_MAX]; /* "HOST:PORT" or "unix:/path" */

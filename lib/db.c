@@ -379,3 +379,20 @@ db_newest_id(sqlite3 *db, int64_t *id)
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
+
+int
+db_fts_optimize(sqlite3 *db)
+{
+	int rc = sqlite3_exec(db, "INSERT INTO jokes_fts(jokes_fts) VALUES ('optimize')", NULL, NULL,
+			      NULL);
+
+	if (rc != SQLITE_OK) {
+		log_warn("search index: optimize failed: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	/* the whole index went through the WAL: give the space back (best effort) */
+	rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc != SQLITE_OK)
+		log_info("search index: WAL not truncated: %s", sqlite3_errstr(rc));
+	return 0;
+}

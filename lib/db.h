@@ -45,6 +45,14 @@ int db_status_exit(enum db_status status);
  */
 int db_insert_joke(sqlite3 *db, struct joke *j, enum db_status *status);
 
+/*
+ * Merge the full-text index into one b-tree ("optimize") and truncate the WAL it
+ * went through. Searches read one b-tree per segment, so a compact index makes
+ * them about twice as fast; at 1 000 000 jokes this takes about a second.
+ * 0, or -1 logged.
+ */
+int db_fts_optimize(sqlite3 *db);
+
 /* 1 when a joke of another source (or any source if source is NULL) has the same text key. */
 int db_text_seen(sqlite3 *db, const char *text, const char *except_source);
 

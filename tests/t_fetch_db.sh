@@ -117,3 +117,25 @@ check "--every: still waiting for its next slot after the first fetch" kill -0 $
 t0=$(date +%s%3N)
 kill -TERM $p; wait $p; rc=$?
 check "SIGTERM while waiting for the next slot: exit 0 at once" test "$rc" = 0 -a $(($(date +%s%3N) - t0)) -lt 1000
+
+# --- the search index is merged into one b-tree at every fetch_fts_optimize_every-th joke -----
+segments() { sql "SELECT count(DISTINCT segid) FROM jokes_fts_idx"; }
+findable() { # ID: the joke's first word finds it through the index
+	local id=$1 word
+	word=$(sql "SELECT text FROM jokes WHERE id = ?" "$id" | head -1 | tr -c 'A-Za-z0-9\n' ' ' | awk '{print $1}')
+	test "$(sql "SELECT count(*) FROM jokes_fts WHERE jokes_fts MATCH ? AND rowid = ?" "\"$word\"" "$id")" = 1
+}
+next=$(($(sql "SELECT seq FROM sqlite_sequence WHERE name = 'jokes'") + 1))
+run_fetch --fetch-sources=bundled --fetch-fts-optimize-every=$((next + 1)) --log-level=info
+check "joke $next is not a multiple of $((next + 1)): the index keeps its $(segments) b-trees" \
+	test "$RC" = 0 -a "$(segments)" -ge 2 -a -z "$(grep 'search index merged' "$T/err")"
+run_fetch --fetch-sources=bundled --fetch-fts-optimize-every=$((next + 1)) --log-level=info
+check "joke $((next + 1)) is: one b-tree left, and the run says so at info level" \
+	test "$RC" = 0 -a "$(segments)" = 1 -a -n "$(grep "search index merged at joke $((next + 1)) in" "$T/err")"
+check "after the merge the joke before it is found by the index" findable "$next"
+check "after the merge the joke that triggered it is found by the index" findable "$((next + 1))"
+check "after the merge an old joke is found by the index" findable 1
+run_fetch --fetch-sources=bundled --fetch-fts-optimize-every=0
+check "fetch_fts_optimize_every = 0: never merged (2 b-trees after one more joke)" \
+	test "$RC" = 0 -a "$(segments)" = 2
+check "after the merge: integrity ok" test "$(sql 'PRAGMA integrity_check')" = ok

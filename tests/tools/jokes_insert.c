@@ -39,19 +39,30 @@ store(sqlite3 *db, const char *text, long n)
 	return db_insert_joke(db, &j, NULL) < 0 ? -1 : 0;
 }
 
+/*
+ * The database jokes-fetch would leave after count jokes with the default
+ * fetch_fts_optimize_every: the search index merged at the last multiple of
+ * it, and every joke after that stored in its own transaction, as the fetcher
+ * stores them. Before that point the jokes go in large transactions (the
+ * merge leaves one b-tree whatever came before).
+ */
 static int
 generate(sqlite3 *db, long count)
 {
+	const long every = 4096; /* fetch_fts_optimize_every's default */
+	long merged = count - count % every;
 	char text[256];
 	unsigned seed = 12345;
 	int nw = (int)(sizeof(words) / sizeof(words[0]));
 
 	/* a throw-away fixture: durability does not matter, speed does */
-	sqlite3_exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -200000; BEGIN", NULL, NULL,
-		     NULL);
+	sqlite3_exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -200000", NULL, NULL, NULL);
 	for (long i = 0; i < count; i++) {
+		int bulk = i < merged;
 		size_t o = 0;
 
+		if (!bulk || i % 50000 == 0)
+			sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 		for (int k = 0; k < 8; k++) {
 			seed = seed * 1103515245u + 12345u;
 			o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s", k ? " " : "",
@@ -60,13 +71,12 @@ generate(sqlite3 *db, long count)
 		snprintf(text + o, sizeof(text) - o, " number %ld", i);
 		if (store(db, text, i) < 0)
 			return -1;
-		if (i % 50000 == 49999) {
-			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-			sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-		}
+		if ((!bulk || i + 1 == merged || i % 50000 == 49999) &&
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
+		if (i + 1 == merged && db_fts_optimize(db) < 0)
+			return -1;
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
 	sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	return 0;
 }
