@@ -54,7 +54,7 @@ spawn big build/jokes-fcgi --db-path="$big" --log-level=warn
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 Pa=$(port) Pb=$(port) Pc=$(port) Pd=$(port) Pe=$(port) Pf=$(port)
 render() { tools/proxy-conf.sh "$@" PREFIX="$T/ng" STATIC_DIR="$PWD/static" \
-	FCGI_SOCKET="$T/fcgi.sock" WS_SOCKET="$T/ws.sock" LISTEN="127.0.0.1:$Pd" \
+	FCGI_SOCKET="$T/fcgi.sock" WS_SOCKET="$T/ws.sock" LISTEN="127.0.0.1:$Pd reuseport" \
 	SERVER_NAME=localhost ACCESS_LOG=off CACHE_DIR="$T/ng/tmp/shipped-cache"; }
 render nginx-site >"$T/ng/shipped.conf"
 fcgi_loc() { # SOCKET [extra directives]
@@ -83,12 +83,12 @@ http {
 	client_body_temp_path $T/ng/tmp/body; proxy_temp_path $T/ng/tmp/proxy;
 	fastcgi_temp_path $T/ng/tmp/fcgi; uwsgi_temp_path $T/ng/tmp/uwsgi; scgi_temp_path $T/ng/tmp/scgi;
 	fastcgi_cache_path $T/ng/tmp/cache levels=1 keys_zone=jokes:1m max_size=16m inactive=10s;
-	server { listen 127.0.0.1:$Pa; $(fcgi_loc "$T/fcgi.sock") }
-	server { listen 127.0.0.1:$Pb; $(fcgi_loc "$T/const.sock") }
-	server { listen 127.0.0.1:$Pc; root $T/www; location /jokes/ { index index.html; } }
+	server { listen 127.0.0.1:$Pa reuseport; $(fcgi_loc "$T/fcgi.sock") }
+	server { listen 127.0.0.1:$Pb reuseport; $(fcgi_loc "$T/const.sock") }
+	server { listen 127.0.0.1:$Pc reuseport; root $T/www; location /jokes/ { index index.html; } }
 	include $T/ng/shipped.conf;
-	server { listen 127.0.0.1:$Pe; $(fcgi_loc "$T/fcgi.sock" "fastcgi_cache jokes; fastcgi_cache_key \$request_uri; fastcgi_cache_lock on; fastcgi_cache_use_stale updating;") }
-	server { listen 127.0.0.1:$Pf; $(fcgi_loc "$T/big.sock") }
+	server { listen 127.0.0.1:$Pe reuseport; $(fcgi_loc "$T/fcgi.sock" "fastcgi_cache jokes; fastcgi_cache_key \$request_uri; fastcgi_cache_lock on; fastcgi_cache_use_stale updating;") }
+	server { listen 127.0.0.1:$Pf reuseport; $(fcgi_loc "$T/big.sock") }
 }
 CONF
 nginx -p "$T/ng/" -c "$T/ng/nginx.conf" -e "$T/ng/logs/error.log" -g 'daemon off;' &
