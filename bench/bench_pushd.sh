@@ -38,7 +38,7 @@ start_pushd() {
 		--pushd_listen=127.0.0.1:$PORT --pushd_metrics_listen= --pushd_allow_no_origin=yes \
 		--pushd_max_clients=200000 --pushd_workers=${PUSHD_WORKERS:-0} --log_level=warn 2>>"$D/pushd.log" &
 	SPID=$!; PIDS+=("$SPID"); sleep 1
-	PUB="$ROOT/build/tools/pushd-dbput $D/jokes.db 1 bench $D/notify.sock >/dev/null"
+	PUB="$ROOT/build/tools/pushd-dbput $D/jokes.db 1 bench $D/notify.sock --lines >/dev/null"
 	URL=/ws/jokes/
 }
 
@@ -59,7 +59,7 @@ start_proxied() {
 		tools/proxy-conf.sh nginx-main "${r[@]}" >"$web/nginx.conf" || exit 1
 	nginx -p "$web/" -c "$web/nginx.conf" -e "$web/logs/error.log" 2>>"$D/nginx.log" &
 	SPID=$!; PIDS+=("$SPID"); sleep 1
-	PUB="$ROOT/build/tools/pushd-dbput $D/jokes.db 1 bench $D/notify.sock >/dev/null"
+	PUB="$ROOT/build/tools/pushd-dbput $D/jokes.db 1 bench $D/notify.sock --lines >/dev/null"
 	URL=/ws/jokes/
 }
 
@@ -86,7 +86,7 @@ http {
 CONF
 	nginx -p "$D/nginx" -c "$D/nginx/nginx.conf" 2>>"$D/nginx.log" &
 	SPID=$!; PIDS+=("$SPID"); sleep 1
-	PUB="curl -s -o /dev/null -X POST --data-binary '{\"type\":\"joke\",\"id\":1,\"text\":\"bench 1\",\"source\":\"test\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}' http://127.0.0.1:$PORT/pub"
+	PUB="python3 $ROOT/bench/nchan_pub.py 127.0.0.1 $PORT /pub"
 	URL=/sub
 }
 
@@ -96,7 +96,7 @@ run_one() { # server N
 	srvs() { tree "$SPID"; [ "$srv" = proxied ] && tree "$PPID_"; }
 	rss0=$(rss_of $(srvs))
 	out="$D/$srv-$n.txt"
-	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$n" -m "$MSGS" -s 8 -i 1000 -w "${WAIT:-3}" -P "$PUB" \
+	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$n" -m "$MSGS" -s 8 -i 1000 -w "${WAIT:-3}" -P "$PUB" -K \
 		-O "http://127.0.0.1:$PORT" \
 		>"$out" 2>"$D/wsload.err" &
 	local wl=$!

@@ -44,7 +44,7 @@ run_pass() { # label slow_clients
 	done) >"$D/$1.cullt" &
 	MPID=$!
 	"$ROOT/build/tools/wsload" -p "$port" -n "$N" -m "$MSGS" -b "$BURST" -S "$2" -s 8 -i "$INTERVAL" -w 10 \
-		-O "http://127.0.0.1:$port" -P "$ROOT/build/tools/pushd-dbput $D/$1.db $BURST $TEXT $D/$1.sock >/dev/null" \
+		-O "http://127.0.0.1:$port" -P "$ROOT/build/tools/pushd-dbput $D/$1.db $BURST $TEXT $D/$1.sock --lines >/dev/null" -K \
 		>"$out" 2>"$D/$1.err"
 	local culled logged
 	culled=$(curl -s "http://127.0.0.1:$mport/metrics" | awk '/^jokes_pushd_clients_culled_total /{print $2}')

@@ -1,12 +1,14 @@
 /* wsload.c - WebSocket fan-out load generator for make bench (pushd and nginx+nchan).
  *
  * usage: wsload -p PORT [-H HOST] [-u PATH] [-n CLIENTS] [-m MESSAGES] [-s SOURCES]
- *               [-P PUBLISH_CMD] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-b BURST] [-S SLOW]
+ *               [-P PUBLISH_CMD [-K]] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-b BURST] [-S SLOW]
  * Opens CLIENTS WebSocket connections to HOST:PORT PATH (forking a child per
  * 18 000 sockets, binding source addresses 127.0.0.1..127.0.0.SOURCES), then
  * runs PUBLISH_CMD (sh -c) MESSAGES times, INTERVAL_MS apart, taking the time
  * just before each. Every text frame a client receives is matched, in order,
- * to a publish. Prints one line per message: fan-out latency p50, p99 and the
+ * to a publish. -K: PUBLISH_CMD is a publisher that stays up (started once,
+ * before the clients connect, so it can open its connection): each publish
+ * is one line written to its standard input. Prints one line per message: fan-out latency p50, p99 and the
  * time until all clients had it (ms), and the count that got it.
  * -b BURST: each publish yields BURST jokes (the line then covers all of them:
  * latencies of every joke of the burst, count = clients that got the whole burst).
@@ -66,6 +68,7 @@ static int cmp_d(const void *a, const void *b)
 }
 
 static const char *host = "127.0.0.1", *path = "/ws/jokes/", *origin = NULL, *pubcmd = NULL;
+static int kept; /* -K */
 static int port, nclients = 1000, nmsg = 5, nsrc = 4, interval = 1000, waits = 10, burst = 1, nslow;
 static int nframes; /* nmsg * burst: text frames each client should see */
 
@@ -221,7 +224,7 @@ static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 
 static int opts(int argc, char **argv)
 {
-	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:i:O:w:b:S:")) != -1;) {
+	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:b:S:")) != -1;) {
 		switch (o) {
 		case 'p': port = (int)strtol(optarg, NULL, 10); break;
 		case 'H': host = optarg; break;
@@ -230,6 +233,7 @@ static int opts(int argc, char **argv)
 		case 'm': nmsg = (int)strtol(optarg, NULL, 10); break;
 		case 's': nsrc = (int)strtol(optarg, NULL, 10); break;
 		case 'P': pubcmd = optarg; break;
+		case 'K': kept = 1; break;
 		case 'i': interval = (int)strtol(optarg, NULL, 10); break;
 		case 'O': origin = optarg; break;
 		case 'w': waits = (int)strtol(optarg, NULL, 10); break;
@@ -303,9 +307,10 @@ int main(int argc, char **argv)
 	struct rlimit rl;
 	int nproc, ready[2], go[2], open_total = 0, slow[64];
 	double pub[MAXMSG];
+	FILE *publisher = NULL;
 
 	if (opts(argc, argv)) {
-		fprintf(stderr, "usage: wsload -p PORT -P PUBLISH_CMD [-H HOST] [-u PATH] [-n CLIENTS] "
+		fprintf(stderr, "usage: wsload -p PORT -P PUBLISH_CMD [-K] [-H HOST] [-u PATH] [-n CLIENTS] "
 				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-b BURST] [-S SLOW]\n");
 		return 64;
 	}
@@ -329,6 +334,8 @@ int main(int argc, char **argv)
 		outs[k] = out[0];
 		first += counts[k];
 	}
+	if (kept && (publisher = popen(pubcmd, "w")) == NULL)
+		return 71;
 	for (int k = 0; k < nproc; k++) {
 		int n = 0;
 		(void)!read(ready[0], &n, sizeof(n));
@@ -339,10 +346,12 @@ int main(int argc, char **argv)
 	sleep(1);
 	for (int m = 0; m < nmsg; m++) {
 		pub[m] = now_ms();
-		if (system(pubcmd) != 0)
+		if (publisher ? fprintf(publisher, "%d\n", m) < 0 || fflush(publisher) : system(pubcmd) != 0)
 			fprintf(stderr, "wsload: publish command failed\n");
 		usleep((useconds_t)interval * 1000);
 	}
+	if (publisher && pclose(publisher) != 0)
+		fprintf(stderr, "wsload: the publisher failed\n");
 	for (int k = 0; k < nproc; k++) {
 		int w = waits * 1000;
 		(void)!write(go[1], &w, sizeof(w));

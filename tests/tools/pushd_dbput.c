@@ -1,7 +1,9 @@
 /* pushd_dbput.c - test helper: store N jokes through lib/db (and notify pushd), print their ids.
  *
- * usage: pushd-dbput DB N [PREFIX [NOTIFY_SOCKET]]
+ * usage: pushd-dbput DB N [PREFIX [NOTIFY_SOCKET [--lines]]]
  * Texts are "PREFIX 1" .. "PREFIX N" (PREFIX default "joke"), source "test".
+ * --lines: stay up and store (and notify) N more jokes for each line read from
+ * standard input, with the database kept open (a kept publisher for wsload -K).
  */
 #include "db.h"
 #include "notify.h"
@@ -10,17 +12,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+/* Store n jokes "prefix 1".."prefix n" (ids printed), notifying sock if given. 0 or 74. */
+static int put(sqlite3 *db, long n, const char *prefix, const char *sock, long *serial)
+{
+	for (long i = 1; i <= n; i++) {
+		struct joke j;
+
+		memset(&j, 0, sizeof(j));
+		snprintf(j.source, sizeof(j.source), "test");
+		snprintf(j.source_id, sizeof(j.source_id), "%ld.%ld", (long)getpid(), ++*serial);
+		snprintf(j.text, sizeof(j.text), "%s %ld", prefix, i);
+		if (db_insert_joke(db, &j, NULL) != 1)
+			return 74;
+		printf("%lld\n", (long long)j.id);
+		if (sock && notify_send(sock, &j, 1000))
+			fprintf(stderr, "pushd-dbput: notify: failed\n");
+	}
+	fflush(stdout);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	enum db_status st;
 	sqlite3 *db;
-	char *end;
-	long n;
+	char *end, line[64];
+	long n, serial;
 	struct timespec ts;
+	const char *prefix = argc > 3 ? argv[3] : "joke", *sock = argc > 4 ? argv[4] : NULL;
+	int lines = argc > 5 && !strcmp(argv[5], "--lines"), rc = 0;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: pushd-dbput DB N [PREFIX [NOTIFY_SOCKET]]\n");
+	if (argc < 3 || (argc > 5 && !lines)) {
+		fprintf(stderr, "usage: pushd-dbput DB N [PREFIX [NOTIFY_SOCKET [--lines]]]\n");
 		return 64;
 	}
 	n = strtol(argv[2], &end, 10);
@@ -30,22 +55,11 @@ int main(int argc, char **argv)
 	if (!db)
 		return db_status_exit(st);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	for (long i = 1; i <= n; i++) {
-		struct joke j;
-
-		memset(&j, 0, sizeof(j));
-		snprintf(j.source, sizeof(j.source), "test");
-		snprintf(j.source_id, sizeof(j.source_id), "%lld.%ld.%ld", (long long)ts.tv_sec,
-			 ts.tv_nsec, i);
-		snprintf(j.text, sizeof(j.text), "%s %ld", argc > 3 ? argv[3] : "joke", i);
-		if (db_insert_joke(db, &j, NULL) != 1) {
-			db_close(db);
-			return 74;
-		}
-		printf("%lld\n", (long long)j.id);
-		if (argc > 4 && notify_send(argv[4], &j, 1000))
-			fprintf(stderr, "pushd-dbput: notify: failed\n");
-	}
+	serial = (long)(ts.tv_sec % 100000) * 1000000; /* source ids unique across runs */
+	if (!lines)
+		rc = put(db, n, prefix, sock, &serial);
+	while (lines && rc == 0 && fgets(line, sizeof(line), stdin))
+		rc = put(db, n, prefix, sock, &serial);
 	db_close(db);
-	return 0;
+	return rc;
 }
