@@ -2,7 +2,8 @@
 # bench/bench_pushd.sh - fan-out of jokes-pushd against nginx + nchan, same load generator,
 # same run. For each N: p50/p99 fan-out latency, time until all N have the joke, server RSS
 # per connection (idle, N connected minus before), server CPU during the publishes.
-# usage: bench/bench_pushd.sh [N ...]   (default: 1000 10000 19000); MSGS=5 per N.
+# usage: bench/bench_pushd.sh [N ...]   (default: 1000 10000 19000); MSGS=5 per N, INTERVAL=1000 ms
+# apart (a fan-out longer than that overlaps the next one: use more for N = 100 000).
 # SERVERS="pushd proxied nchan" (the default) chooses what is measured: pushd directly (TCP,
 # SO_REUSEPORT workers), "proxied" = pushd on a Unix socket behind the SHIPPED nginx
 # configuration (tools/proxy-conf.sh nginx-main + nginx-site, NGINX_WORKERS=4 workers),
@@ -96,7 +97,7 @@ run_one() { # server N
 	srvs() { tree "$SPID"; [ "$srv" = proxied ] && tree "$PPID_"; }
 	rss0=$(rss_of $(srvs))
 	out="$D/$srv-$n.txt"
-	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$n" -m "$MSGS" -s 8 -i 1000 -w "${WAIT:-3}" -P "$PUB" -K \
+	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$n" -m "$MSGS" -s 8 -i "${INTERVAL:-1000}" -w "${WAIT:-3}" -P "$PUB" -K \
 		-O "http://127.0.0.1:$PORT" \
 		>"$out" 2>"$D/wsload.err" &
 	local wl=$!

@@ -13,7 +13,8 @@
 
 #define STATS_WORKERS_MAX 64
 
-struct stats_worker {
+/* a slot of its own cache lines: workers on other cores do not contend for it */
+struct __attribute__((aligned(128))) stats_worker {
 	int64_t pid;
 	int64_t clients;	   /* gauge: established WebSocket clients */
 	int64_t newest_id;	   /* gauge */

@@ -141,6 +141,37 @@ check "a bad config on SIGHUP keeps the old one and the daemon" grep -q "keeping
 check "still healthy after a bad reload" test "$(curl -s "http://127.0.0.1:$MPORT/healthz")" = ok
 sed -i '/pushd_bogus_key/d' "$T/o.conf"
 
+# with 5 s pings each keepalive tick walks part of the list: still every client is pinged,
+# and the one that does not answer goes within ping + timeout + two sweeps (5 + 5 + 2 s)
+sed -i 's/^pushd_ping_secs = 1$/pushd_ping_secs = 5/; s/^pushd_ping_timeout_secs = 1$/pushd_ping_timeout_secs = 5/' "$T/o.conf"
+kill -HUP "$PARENT"; sleep 0.5
+py '
+import os, time
+from wsclient import WS, Closed
+addr = ("127.0.0.1", int(os.environ["PORT"]))
+def check(what, cond):
+    print(("ok - " if cond else "not ok - ") + what, flush=True)
+fast = [WS(addr) for _ in range(7)]
+q = WS(addr); q.auto_pong = False
+t0 = time.time()
+gone, dead = None, 0
+while time.time() - t0 < 13.5 and gone is None:
+    for c in fast:
+        try:
+            c.recv(0.02)
+        except (Closed, ConnectionResetError):
+            dead += 1
+    try:
+        q.recv(0.05)
+    except (Closed, ConnectionResetError):
+        gone = time.time() - t0
+check("5 s pings: the client that does not answer goes after 10-12.5 s (%.1fs)" % (gone or -1),
+      gone is not None and 9.5 <= gone <= 12.5)
+check("5 s pings: every one of 7 answering clients was pinged (%s)" % [c.pings for c in fast],
+      all(c.pings >= 1 for c in fast))
+check("5 s pings: every answering client stays (%d closed)" % dead, dead == 0)
+'
+
 # a worker that dies is restarted, and its new clients get jokes
 w1=$(pgrep -P "$PARENT" | head -1)
 kill -9 "$w1"
