@@ -25,7 +25,7 @@
 #define POLL_AGAIN_US (100 * LWS_US_PER_MS)
 #define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
 #define SNDBUF_BYTES (32 * 1024) /* the kernel doubles it */
-#define KEEPALIVE_TICK_US (500 * LWS_US_PER_MS)
+#define KEEPALIVE_TICK_MAX_US (5 * LWS_US_PER_SEC)
 
 struct pss {
 	struct pss *prev, *next; /* the worker's client list (culling and shutdown walk it) */
@@ -51,7 +51,6 @@ struct worker {
 	struct ring ring;
 	struct source src;
 	struct pss *clients;
-	struct pss *ka_next; /* where the next keepalive tick goes on (NULL: the head) */
 	uint64_t min_seq; /* oldest ring entry a served client still needs (last scan) */
 	int watching;	  /* some client is behind: scan again soon */
 	int64_t nclients;
@@ -77,6 +76,32 @@ static void client_close(struct worker *w, struct pss *p, int code)
 	lws_callback_on_writable(p->wsi);
 	/* a choked client never becomes writable: drop it anyway after a moment */
 	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, w->stopping ? 2 : 1);
+}
+
+static int send_text(struct worker *w, struct lws *wsi, unsigned char *payload, size_t len);
+
+/*
+ * Write a client's next joke now instead of asking lws for a WRITEABLE
+ * callback: that round costs a poll() over all of the worker's descriptors,
+ * which at 16 000 clients takes longer than the writes. lws 4.1.6 sends the
+ * frame at once, or keeps what the socket did not take and sends it when the
+ * socket is writable. Only when nothing of an earlier write is still held and
+ * nothing else (ping, gap notice, close) must go first. 1 sent, 0 not now,
+ * -1 the connection is gone (it is dropped as a failed write would be).
+ */
+static int send_now(struct worker *w, struct pss *p)
+{
+	const struct ring_entry *e = ring_get(&w->ring, p->seq);
+
+	if (!e || p->ping_due || p->gap_pending || lws_partial_buffered(p->wsi))
+		return 0;
+	if (send_text(w, p->wsi, e->buf + ring_pre, e->len)) {
+		p->close_code = -1;
+		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return -1;
+	}
+	p->seq++;
+	return 1;
 }
 
 /* Wake every client that is behind, close the slow ones, note the slowest served. O(clients). */
@@ -111,11 +136,14 @@ static void scan_clients(struct worker *w)
 			client_close(w, p, LWS_CLOSE_STATUS_POLICY_VIOLATION);
 			continue;
 		}
+		if (send_now(w, p) < 0)
+			continue;
 		if (p->seq < w->min_seq)
 			w->min_seq = p->seq;
 		if (p->mark.at)
 			w->watching = 1;
-		lws_callback_on_writable(p->wsi);
+		if (p->seq < w->ring.head)
+			lws_callback_on_writable(p->wsi);
 	}
 }
 
@@ -196,24 +224,28 @@ static void worker_stop(struct worker *w)
  * every new connection, walking the list: O(clients) each, O(clients^2) per
  * ping round or connect storm (seconds of CPU per worker at 15 000 clients).
  * A zero hang-up time turns lws's timers off; this tick walks the client list
- * instead, pings the idle ones and drops those that did not answer. Each tick
- * takes the slice that visits every client once per fifth of the shorter of
- * the two times (all of them when that is under a tick), so the walk costs
- * little at 16 000 clients a worker and a ping is at most that late.
+ * instead, pings the idle ones and drops those that did not answer. It runs
+ * every fifth of the shorter of the two times (at most every 5 s), so a ping
+ * or a drop is at most that late; each run also wakes poll(), which scans all
+ * of the worker's descriptors, so it does not run more often than needed.
  */
+static lws_usec_t keepalive_period(const struct config *cfg)
+{
+	long s = cfg->pushd_ping_secs < cfg->pushd_ping_timeout_secs ? cfg->pushd_ping_secs
+								       : cfg->pushd_ping_timeout_secs;
+	lws_usec_t us = (lws_usec_t)s * LWS_US_PER_SEC / 5;
+
+	return us < KEEPALIVE_TICK_MAX_US ? us : KEEPALIVE_TICK_MAX_US;
+}
+
 static void keepalive_tick(lws_sorted_usec_list_t *sul)
 {
 	struct worker *w = lws_container_of(sul, struct worker, keepalive_sul);
 	lws_usec_t now = lws_now_usecs();
 	lws_usec_t ping = (lws_usec_t)w->cfg->pushd_ping_secs * LWS_US_PER_SEC;
 	lws_usec_t hang = (lws_usec_t)w->cfg->pushd_ping_timeout_secs * LWS_US_PER_SEC;
-	lws_usec_t sweep = (ping < hang ? ping : hang) / 5;
-	int64_t quota = w->nclients;
-	struct pss *p = w->ka_next ? w->ka_next : w->clients;
 
-	if (sweep > KEEPALIVE_TICK_US)
-		quota = (w->nclients * KEEPALIVE_TICK_US + sweep - 1) / sweep;
-	for (; p && quota-- > 0; p = p->next) {
+	for (struct pss *p = w->clients; p; p = p->next) {
 		if (p->close_code)
 			continue;
 		if (p->ping_at) {
@@ -227,8 +259,7 @@ static void keepalive_tick(lws_sorted_usec_list_t *sul)
 			lws_callback_on_writable(p->wsi);
 		}
 	}
-	w->ka_next = p;
-	lws_sul_schedule(w->ctx, 0, &w->keepalive_sul, keepalive_tick, KEEPALIVE_TICK_US);
+	lws_sul_schedule(w->ctx, 0, &w->keepalive_sul, keepalive_tick, keepalive_period(w->cfg));
 }
 
 static void worker_reload(struct worker *w)
@@ -237,7 +268,9 @@ static void worker_reload(struct worker *w)
 		log_warn("worker %d: reload failed; keeping the old configuration", w->a->index);
 		return;
 	}
-	log_set_level(w->cfg->log_level); /* keepalive_tick reads the ping times each tick */
+	log_set_level(w->cfg->log_level);
+	/* keepalive_tick reads the ping times each run; run it at the new pace from now */
+	lws_sul_schedule(w->ctx, 0, &w->keepalive_sul, keepalive_tick, keepalive_period(w->cfg));
 }
 
 /* --- the WebSocket protocol ------------------------------------------------------ */
@@ -359,8 +392,6 @@ static void closed(struct worker *w, struct pss *p)
 	if (!p->established)
 		return;
 	p->established = 0;
-	if (w->ka_next == p)
-		w->ka_next = p->next;
 	if (p->prev)
 		p->prev->next = p->next;
 	else
@@ -643,7 +674,7 @@ int worker_run(const struct worker_args *a)
 	poll_source(&w); /* warm the ring */
 	lws_sul_schedule(w.ctx, 0, &w.poll_sul, poll_timer,
 			 (lws_usec_t)w.cfg->pushd_poll_secs * LWS_US_PER_SEC);
-	lws_sul_schedule(w.ctx, 0, &w.keepalive_sul, keepalive_tick, KEEPALIVE_TICK_US);
+	lws_sul_schedule(w.ctx, 0, &w.keepalive_sul, keepalive_tick, keepalive_period(w.cfg));
 	while (!w.done)
 		if (lws_service(w.ctx, 0) < 0)
 			break;

@@ -141,8 +141,8 @@ check "a bad config on SIGHUP keeps the old one and the daemon" grep -q "keeping
 check "still healthy after a bad reload" test "$(curl -s "http://127.0.0.1:$MPORT/healthz")" = ok
 sed -i '/pushd_bogus_key/d' "$T/o.conf"
 
-# with 5 s pings each keepalive tick walks part of the list: still every client is pinged,
-# and the one that does not answer goes within ping + timeout + two sweeps (5 + 5 + 2 s)
+# with 5 s pings the keepalive runs once a second (a fifth of it): still every client is
+# pinged, and the one that does not answer goes within ping + timeout + two runs (5 + 5 + 2 s)
 sed -i 's/^pushd_ping_secs = 1$/pushd_ping_secs = 5/; s/^pushd_ping_timeout_secs = 1$/pushd_ping_timeout_secs = 5/' "$T/o.conf"
 kill -HUP "$PARENT"; sleep 0.5
 py '
