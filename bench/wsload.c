@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,10 +299,20 @@ static int slow_closed(const int *fds)
 
 		if (fds[i] < 0)
 			continue;
-		while ((r = recv(fds[i], buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-			;
-		if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-			closed++;
+		/* what the server's kernel still holds comes as the window opens: up to 3 s */
+		for (int waited = 0;;) {
+			struct pollfd pfd = {fds[i], POLLIN, 0};
+
+			while ((r = recv(fds[i], buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+				;
+			if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+				closed++;
+				break;
+			}
+			if ((waited += 100) > 3000)
+				break;
+			poll(&pfd, 1, 100);
+		}
 		close(fds[i]);
 	}
 	return closed;
