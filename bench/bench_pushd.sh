@@ -2,7 +2,8 @@
 # bench/bench_pushd.sh - fan-out of jokes-pushd against nginx + nchan, same load generator,
 # same run. For each N: p50/p99 fan-out latency, time until all N have the joke, server RSS
 # per connection (idle, N connected minus before), server CPU during the publishes.
-# usage: bench/bench_pushd.sh [N ...]   (default: 1000 10000 19000); MSGS=5 per N, INTERVAL=1000 ms
+# usage: bench/bench_pushd.sh [N ...]   (default: 1000 10000 19000); ROUNDS=3 interleaved passes,
+# MSGS=5 per N, INTERVAL=1000 ms
 # apart (a fan-out longer than that overlaps the next one: use more for N = 100 000).
 # SERVERS="pushd proxied nchan" (the default) chooses what is measured: pushd directly (TCP,
 # SO_REUSEPORT workers), "proxied" = pushd on a Unix socket behind the SHIPPED nginx
@@ -142,7 +143,10 @@ mkdir -p docs/perf
 	echo "# server N connected min_got p50_ms p99_ms all_ms KB/conn cpu_ms"
 } > "$RES"
 SERVERS=${SERVERS:-pushd proxied nchan}
+# ROUNDS passes over the servers per N, interleaved, so a slower minute of the shared machine
+# hits all of them alike; the summary takes the median of the rounds (one row per run above it).
 for n in $NS; do
+for round in $(seq "${ROUNDS:-3}"); do
 	for srv in $SERVERS; do
 		[ "$srv" = nchan ] && [ "$n" -gt 19000 ] && continue
 		# a proxied client costs an nginx worker 2 of its 19 500 connections
@@ -150,13 +154,31 @@ for n in $NS; do
 		run_one "$srv" "$n"
 	done
 done
+done
+# medians over the rounds, and the ratios against nchan, as "median SERVER N all_ms KB/conn ratio"
+python3 - "$RES" <<'PY' | tee -a "$RES"
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+runs = {}
+for r in rows:
+    if r[0] != "median":
+        runs.setdefault((r[0], int(r[1])), []).append(r)
+print("# medians over the rounds: server N all_ms KB/conn all/nchan")
+for (srv, n) in sorted(runs, key=lambda k: (k[1], k[0])):
+    med = lambda k, rs=runs[(srv, n)]: statistics.median(float(x[k]) for x in rs if x[k] != "-")
+    ref = runs.get(("nchan", n))
+    ratio = "%.2f" % (med(6) / statistics.median(float(x[6]) for x in ref)) if ref else "-"
+    print("median %-7s %6d %8.2f %7.2f %s" % (srv, n, med(6), med(7), ratio))
+PY
 LRES=$ROOT/docs/perf/pushd-100k.txt
 if [ "$LARGE" != 0 ]; then
-	RAW=1 RES=$LRES PLOT=0 SERVERS=pushd PUSHD_WORKERS=${LARGE_WORKERS:-6} MSGS=3 WAIT=10 INTERVAL=2500 \
+	RAW=1 RES=$LRES PLOT=0 ROUNDS=1 SERVERS=pushd PUSHD_WORKERS=${LARGE_WORKERS:-6} MSGS=3 WAIT=10 INTERVAL=2500 \
 		bash "$0" "$LARGE"
 fi
 if [ "${PLOT:-1}" = 1 ] && command -v gnuplot >/dev/null; then
-	{ grep '^pushd' "$RES"; [ "$LARGE" != 0 ] && grep '^pushd' "$LRES"; } > "$D/p.dat"; grep '^nchan' "$RES" > "$D/n.dat"; grep '^proxied' "$RES" > "$D/x.dat"
+	# median rows: "median SERVER N all_ms KB": N is column 3, all_ms 4, KB 5
+	{ grep '^median pushd' "$RES"; [ "$LARGE" != 0 ] && grep '^pushd' "$LRES" | awk '{print "median", $1, $2, $7, $8}'; } > "$D/p.dat"
+	grep '^median nchan' "$RES" > "$D/n.dat"; grep '^median proxied' "$RES" > "$D/x.dat"
 	gnuplot <<GP
 set terminal png size 900,420
 set output "$ROOT/docs/perf/pushd.png"
@@ -165,9 +187,9 @@ set logscale x
 set xlabel "clients N"
 set ylabel "ms until all N have the joke"
 set key top left
-plot "$D/p.dat" using 2:7 with linespoints title "jokes-pushd", "$D/n.dat" using 2:7 with linespoints title "nginx+nchan", "$D/x.dat" using 2:7 with linespoints title "nginx -> jokes-pushd"
+plot "$D/p.dat" using 3:4 with linespoints title "jokes-pushd", "$D/n.dat" using 3:4 with linespoints title "nginx+nchan", "$D/x.dat" using 3:4 with linespoints title "nginx -> jokes-pushd"
 set ylabel "KB RSS per idle connection"
-plot "$D/p.dat" using 2:8 with linespoints title "jokes-pushd", "$D/n.dat" using 2:8 with linespoints title "nginx+nchan", "$D/x.dat" using 2:8 with linespoints title "nginx -> jokes-pushd (both)"
+plot "$D/p.dat" using 3:5 with linespoints title "jokes-pushd", "$D/n.dat" using 3:5 with linespoints title "nginx+nchan", "$D/x.dat" using 3:5 with linespoints title "nginx -> jokes-pushd (both)"
 unset multiplot
 GP
 fi
