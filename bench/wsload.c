@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #define PER_PROC 18000
-#define READ_PAUSE_US 2000
+#define READ_PAUSE_US 10000
 #define MAXMSG 64
 #define MAXFRAMES 4096
 
