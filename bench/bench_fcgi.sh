@@ -7,12 +7,12 @@
 #   (d') /jokes/ with this script's own 1 s micro-cache (fastcgi_cache honouring max-age=1)
 # then, over BIG (1 000 000) jokes: the first page, a deep keyset page, and FTS5 search.
 # Targets: (a) >= 80 % of (b); (d) >= 50 % of (c); p99 of (a) <= 10 ms; deep page as fast as
-# the first; search p99 <= 20 ms. Env: DUR (10s), CONN (64), PROCS (2 FastCGI processes),
+# the first; search p99 <= 20 ms. Env: DUR (10s), CONN (64), PROCS (4 FastCGI processes),
 # N (10000), BIG (1000000), BIG_DB (reuse a database made by tests/tools/jokes_insert),
 # ROUNDS (3 alternating (a)/(b) rounds after the main pass).
 set -eu
 cd "$(dirname "$0")/.."
-DUR=${DUR:-10s} CONN=${CONN:-64} PROCS=${PROCS:-2} N=${N:-10000} BIG=${BIG:-1000000}
+DUR=${DUR:-10s} CONN=${CONN:-64} PROCS=${PROCS:-4} N=${N:-10000} BIG=${BIG:-1000000}
 for t in wrk nginx spawn-fcgi; do command -v $t >/dev/null || { echo "bench_fcgi: $t missing"; exit 1; }; done
 [ -x build/jokes-fcgi ] || make -s build/jokes-fcgi
 T=$(mktemp -d /tmp/jokes-bench-fcgi.XXXXXX)

@@ -23,8 +23,6 @@ main(int argc, char **argv)
 	FCGX_InitRequest(&rq, 0, 0);
 	while (FCGX_Accept_r(&rq) >= 0) {
 		FCGX_PutStr(page, (int)n, rq.out);
-		if (FCGX_GetChar(rq.in) == EOF) /* as jokes-fcgi: no lingering close */
-			FCGX_Detach(&rq);
 		FCGX_Finish_r(&rq);
 	}
 	return 0;

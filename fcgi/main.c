@@ -148,14 +148,6 @@ serve_fcgi(struct app *app, struct config *cfg, int fd)
 		FCGX_PutStr(out.head.p, (int)out.head.len, rq.out);
 		if (!app_bodyless(&r, &out))
 			FCGX_PutStr(out.body.p, (int)out.body.len, rq.out);
-		/*
-		 * With the request read to its end (the server's empty stdin record),
-		 * a plain close loses nothing: skip libfcgi's shutdown and wait for
-		 * the server to close first, which holds this process back from the
-		 * next request. A request with a body keeps libfcgi's careful close.
-		 */
-		if (FCGX_GetChar(rq.in) == EOF)
-			FCGX_Detach(&rq);
 		FCGX_Finish_r(&rq);
 	}
 	FCGX_Free(&rq, 1);

@@ -58,15 +58,6 @@ check "SIGTERM: the request in flight is answered in full" bash -c "[[ '$out' ==
 wait $fpid; r=$?
 check "SIGTERM: then exits 0" test "$r" = 0
 
-# A finished request does not hold the process until the server closes its end
-"$fcgi" -c "$conf" --socket "$sock" 2>>"$tmp/fcgi.log" &
-fpid=$!; pids+=($fpid)
-wait_sock "$sock"
-out=$(python3 "$root/tests/tools/fcgi_held.py" "$sock")
-check "the answer ends with a close, and the next request on the one process is served at once ($out)" \
-	bash -c "[[ '$out' =~ ^a_eof=True\ b_ms=([0-9]+)\ b_ok=True$ ]] && (( BASH_REMATCH[1] < 500 ))"
-kill -TERM $fpid; wait $fpid
-
 # --- 2. fd 0 from spawn-fcgi ------------------------------------------------------------
 sock2=$tmp/spawn.sock
 spawn-fcgi -n -s "$sock2" -M 0660 -- "$fcgi" -c "$conf" 2>"$tmp/spawn.log" &
