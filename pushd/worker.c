@@ -78,7 +78,14 @@ static void client_close(struct worker *w, struct pss *p, int code)
 	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, w->stopping ? 2 : 1);
 }
 
-static int send_text(struct worker *w, struct lws *wsi, unsigned char *payload, size_t len);
+static int send_text(struct worker *w, struct lws *wsi, unsigned char *payload, size_t len)
+{
+	if (lws_write(wsi, payload, len, LWS_WRITE_TEXT) < (int)len)
+		return -1;
+	stats_add(&w->st->sent, 1);
+	stats_add(&w->st->bytes_sent, (int64_t)len);
+	return 0;
+}
 
 /*
  * Write a client's next joke now instead of asking lws for a WRITEABLE
@@ -402,15 +409,6 @@ static void closed(struct worker *w, struct pss *p)
 	stats_add(&w->st->clients, -1);
 	if (w->stopping && !w->nclients)
 		w->done = 1;
-}
-
-static int send_text(struct worker *w, struct lws *wsi, unsigned char *payload, size_t len)
-{
-	if (lws_write(wsi, payload, len, LWS_WRITE_TEXT) < (int)len)
-		return -1;
-	stats_add(&w->st->sent, 1);
-	stats_add(&w->st->bytes_sent, (int64_t)len);
-	return 0;
 }
 
 /* One message per WRITEABLE: the gap notice first, then ring entries in order. */

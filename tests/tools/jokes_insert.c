@@ -3,6 +3,7 @@
  *   jokes_insert DB < lines        one joke per line; the two characters \n become a newline
  *   jokes_insert DB --generate N   N generated jokes (word soup), in one transaction
  */
+#include "config.h"
 #include "db.h"
 #include "log.h"
 
@@ -49,12 +50,15 @@ store(sqlite3 *db, const char *text, long n)
 static int
 generate(sqlite3 *db, long count)
 {
-	const long every = 4096; /* fetch_fts_optimize_every's default */
-	long merged = count - count % every;
+	struct config cfg;
+	long every, merged;
 	char text[256];
 	unsigned seed = 12345;
 	int nw = (int)(sizeof(words) / sizeof(words[0]));
 
+	config_defaults(&cfg, CONFIG_FETCH);
+	every = cfg.fetch_fts_optimize_every;
+	merged = every > 0 ? count - count % every : 0;
 	/* a throw-away fixture: durability does not matter, speed does */
 	sqlite3_exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -200000", NULL, NULL, NULL);
 	for (long i = 0; i < count; i++) {
