@@ -2,9 +2,8 @@
 // and forward, a permalink, search with highlights, a two-part joke on two lines, relative
 // times, the page without JavaScript, no CSP violation, and a gap larger than pushd's replay
 // ring filled from the JSON API after a pushd restart (no joke missing or doubled).
-import path from 'node:path';
 import { Stack, launchBrowser, reporter, sleep } from './lib/stack.mjs';
-import { pageIds, waitForJoke, waitState } from './lib/checks.mjs';
+import { pageIds, screenshots, waitForJoke, waitState } from './lib/checks.mjs';
 
 const t = reporter();
 const TWO_PART = 'Why do programmers prefer dark mode?\nBecause light attracts bugs.';
@@ -131,13 +130,7 @@ try {
 	await noScriptChecks();
 	await gapChecks(page);
 	t.check(errors.length === 0, 'no script error and no CSP violation on any page', errors.join(' | '));
-	const shots = process.env.SHOTS || '/tmp';
-	for (const scheme of ['light', 'dark']) {
-		await page.emulateMedia({ colorScheme: scheme });
-		const file = path.join(shots, `jokes-page-phone-${scheme}.png`);
-		await page.screenshot({ path: file });
-		console.log(`# screenshot ${file}`);
-	}
+	await screenshots(page, 'jokes-page-phone');
 } catch (e) {
 	t.check(false, 'page: the stack runs', e && e.stack);
 	console.log(stack.dir ? stack.tail() : '');

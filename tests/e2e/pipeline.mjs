@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Stack, launchBrowser, reporter } from './lib/stack.mjs';
-import { pageChecks } from './lib/checks.mjs';
+import { pageChecks, screenshots } from './lib/checks.mjs';
 
 const t = reporter();
 const stack = new Stack('nginx');
@@ -47,13 +47,7 @@ try {
 	t.check(listed.status === 200 && missing.status === 404 && n0 >= 0 && n1 === n0 + 1 && n2 === n1,
 		'nginx: the micro-cache keeps a page and not an error', `${listed.status} ${missing.status} ${n0} ${n1} ${n2}`);
 
-	const shots = process.env.SHOTS || '/tmp';
-	for (const scheme of ['light', 'dark']) {
-		await page.emulateMedia({ colorScheme: scheme });
-		const file = path.join(shots, `jokes-page-${scheme}.png`);
-		await page.screenshot({ path: file });
-		console.log(`# screenshot ${file}`);
-	}
+	await screenshots(page, 'jokes-page');
 } catch (e) {
 	t.check(false, 'nginx: the stack runs', e && e.stack);
 	console.log(stack.dir ? stack.tail() : '');

@@ -2,6 +2,7 @@
 // running Stack: stored jokes, a new joke live without reload, hostile text shown literally,
 // and a pushd restart caught up with no gap and no duplicate.
 import http from 'node:http';
+import path from 'node:path';
 import { sleep } from './stack.mjs';
 
 export const XSS = '<script>alert(1)</script> & "quotes" \'single\' <b>not bold</b> 🎉';
@@ -165,4 +166,15 @@ function upgrade(base, origin) {
 		req.on('error', (e) => resolve(String(e.code || e)));
 		req.end();
 	});
+}
+
+/** Light and dark screenshots of the page as NAME-light.png / NAME-dark.png in $SHOTS (/tmp). */
+export async function screenshots(page, name) {
+	const shots = process.env.SHOTS || '/tmp';
+	for (const scheme of ['light', 'dark']) {
+		await page.emulateMedia({ colorScheme: scheme });
+		const file = path.join(shots, `${name}-${scheme}.png`);
+		await page.screenshot({ path: file });
+		console.log(`# screenshot ${file}`);
+	}
 }
