@@ -1,12 +1,14 @@
 # fcgi_slow_request.py SOCKET PID - send a FastCGI request for /jokes/31 in two halves, with
 # SIGTERM to PID in between; print whether the answer still came (jokes-fcgi test tool).
-import socket, sys, time, os, signal
-sys.path.insert(0, os.path.dirname(__file__))
-from fcgiwire import begin, params as fcgi_params, rec
+import socket, struct, sys, time, os, signal
 sock, pid = sys.argv[1], int(sys.argv[2])
-params = fcgi_params(b"/31")
+def rec(t, content, rid=1):
+    return struct.pack("!BBHHBx", 1, t, rid, len(content), 0) + content
+def nv(k, v):
+    return bytes([len(k)]) + bytes([len(v)]) + k + v
+params = b"".join(nv(k, v) for k, v in [(b"REQUEST_METHOD", b"GET"), (b"SCRIPT_NAME", b"/jokes"), (b"PATH_INFO", b"/31"), (b"QUERY_STRING", b"")])
 s = socket.socket(socket.AF_UNIX); s.connect(sock)
-s.sendall(begin())                                    # BEGIN_REQUEST, responder, no keep-conn
+s.sendall(rec(1, struct.pack("!HB5x", 1, 0)))        # BEGIN_REQUEST, responder, no keep-conn
 s.sendall(rec(4, params[:10]))                        # half the params
 time.sleep(0.3)
 os.kill(pid, signal.SIGTERM)                          # the request is in flight
