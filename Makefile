@@ -129,7 +129,8 @@ unit: $(UNIT_BINS)
 # --- fuzz targets (clang, libFuzzer): tests/fuzz/fuzz_*.c ----------------------
 FUZZ_SECS ?= 60
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
-fuzz: deps
+fuzz:
+	@tools/deps.sh fuzz
 	tools/fuzz.sh $(FUZZ_SECS) $(FUZZ_SRC)
 
 # --- the things people run ------------------------------------------------------
@@ -139,17 +140,22 @@ deps:
 run: deps all
 	tools/run.sh $(PROXY) $(PORT)
 
-# make test: set-up, the normal build, unit tests again under ASan+UBSan, every test.
+# make test: set-up, the normal build, unit tests again under ASan+UBSan, lint, every test.
 test:
-	@tools/deps.sh --test
+	@tools/deps.sh test
 	$(MAKE) all unit
 	$(MAKE) SANITIZE=address,undefined unit
+	$(MAKE) lint
 	tests/run.sh
 
-bench: deps all
+bench:
+	@tools/deps.sh bench
+	$(MAKE) all
 	bench/run.sh
 
-lint: deps
+# cppcheck and clang-tidy over the sources; fcgi/ includes the generated static_version.h.
+lint: $(O)/gen/static_version.h
+	@tools/deps.sh test
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --std=c11 -Ilib -D_GNU_SOURCE lib cron pushd fcgi
 	clang-tidy --quiet $(wildcard lib/*.c cron/*.c pushd/*.c fcgi/*.c) -- \

@@ -1,12 +1,45 @@
-# tests/common.sh - sourced by test scripts: $tmp, a temporary directory removed on exit, and
-# $pids, the processes the script started, stopped by PID (TERM, then reaped) on exit.
-#   . tests/common.sh NAME      (the directory is /tmp/NAME.XXXXXX)
+# tests/common.sh - sourced by every test script: the checks, a temporary directory and the
+# processes a script started.
+#   . tests/common.sh NAME      $tmp is /tmp/NAME.XXXXXX, removed on exit
+# Checks print the lines tests/run.sh counts:
+#   ok NAME                     "ok - NAME"
+#   nok NAME [DETAIL]           "not ok - NAME (DETAIL)"
+#   check NAME CMD...           runs CMD (its stdout goes to stderr), ok when it succeeds;
+#                               returns CMD's status
+#   verdict STATUS NAME [DETAIL]  ok when STATUS is 0 (after a compound test: verdict $? …)
+# $pids: processes stopped on exit by PID: TERM, up to 2 s to end, then KILL with their
+# children. A script adds its own clean-up with at_exit 'COMMAND'.
 tmp=$(mktemp -d "/tmp/${1:-jokes-test}.XXXXXX")
 pids=()
+exit_hooks=()
+
+ok() { echo "ok - $*"; }
+nok() { echo "not ok - $1${2:+ ($2)}"; }
+verdict() { if [ "$1" -eq 0 ]; then ok "$2"; else nok "$2" "${3:-}"; fi; }
+check() {
+	local what=$1 rc
+	shift
+	"$@" >&2
+	rc=$?
+	verdict "$rc" "$what"
+	return "$rc"
+}
+at_exit() { exit_hooks+=("$1"); }
+
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	local p h left
+	for h in "${exit_hooks[@]}"; do eval "$h"; done
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for _ in $(seq 20); do
+		left=
+		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && left=1; done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	for p in "${pids[@]}"; do
+		kill -0 "$p" 2>/dev/null && kill -KILL $(pgrep -P "$p" 2>/dev/null) "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -5,12 +5,6 @@ bin=${JOKES_BUILD:-$root/build}
 fcgi=$bin/jokes-fcgi
 . "$root/tests/common.sh" t_fcgi
 
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-check() { # check "what" command...: ok when the command succeeds
-	local what=$1; shift
-	if "$@"; then ok "$what"; else nok "$what"; fi
-}
 
 [ -x "$fcgi" ] || { nok "jokes-fcgi is built ($fcgi)"; exit 1; }
 

@@ -9,27 +9,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FETCH=${FETCH:-$ROOT/build/jokes-fetch}
 # Debian's interpreter: a python3 earlier on PATH may be a slow wrapper script (pyenv shim).
 PY=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
-PIDS=()
+. "$ROOT/tests/common.sh" jokes-fetch-test
+declare -n PIDS=pids
 T=
 
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	[ -n "$T" ] && rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-# check "what" command...: ok when the command succeeds
-check() {
-	local what=$1; shift
-	if "$@"; then ok "$what"; else nok "$what"; return 1; fi
-}
-
 fetch_setup() {
-	T=$(mktemp -d /tmp/jokes-fetch-test.XXXXXX)
+	T=$tmp
 	mkdir -p "$T/state"
 	"$PY" "$ROOT/tests/fake_api.py" --port-file "$T/port" --notify-socket "$T/notify.sock" \
 		>"$T/fake.log" 2>&1 &

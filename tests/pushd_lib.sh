@@ -6,25 +6,11 @@ set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=$ROOT/build/jokes-pushd
-make -s build/jokes-pushd build/tools/pushd-dbput >/dev/null || { echo "not ok - build"; exit 1; }
+. tests/common.sh jokes-pushd-test
+make -s build/jokes-pushd build/tools/pushd-dbput >/dev/null || { nok "build"; exit 1; }
 DBPUT=$ROOT/build/tools/pushd-dbput
-T=$(mktemp -d /tmp/jokes-pushd-test.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do
-		kill -9 $(pgrep -P "$p" 2>/dev/null) "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+T=$tmp
+declare -n PIDS=pids
 
 free_port() {
 	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'

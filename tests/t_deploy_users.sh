@@ -21,7 +21,13 @@ WEB=$(getent group www-data | cut -d: -f3)
 J=61000 FETCH=61001 PUSHD=61002 FCGI=61003 OTHER=61009
 . "$root/tests/common.sh" jokes-t-users
 chmod 0755 "$tmp"
-ok() { if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+ ($3)}"; fi; }
+# What the other users run is staged under $tmp: the checkout may sit in a directory only
+# its owner can enter (mktemp -d makes them 0700, and so is /root).
+mkdir "$tmp/bin"
+cp "$bin/jokes-fetch" "$bin/jokes-pushd" "$bin/jokes-fcgi" "$tmp/bin/"
+cp -r "$root/static" "$tmp/static"
+chmod -R a+rX "$tmp/bin" "$tmp/static"
+bin=$tmp/bin
 as() { # UID GROUPS CMD...: run as UID, primary group jokes, supplementary GROUPS (- for none)
 	local u=$1 g=$2
 	shift 2
@@ -50,13 +56,13 @@ conf=$tmp/jokes.conf
 
 # The writer.
 as "$FETCH" "$WEB" sh -c "umask 027; exec '$bin/jokes-fetch' -c '$conf'" 2>"$tmp/fetch.log"
-ok $? "jokes-fetch as uid $FETCH creates and fills the database" "$(tail -2 "$tmp/fetch.log")"
+verdict $? "jokes-fetch as uid $FETCH creates and fills the database" "$(tail -2 "$tmp/fetch.log")"
 modes=$(cd "$state" && stat -c '%n %u %a' jokes.db* 2>/dev/null | sort | tr '\n' ' ')
 [[ "$modes" == *"jokes.db $FETCH 640"* ]] && ! grep -q -E ' [0-9]+ [0-7][0-7][2-7]' <<<"$modes" &&
 	! grep -q -E ' [0-9]+ [0-7][2367][0-7] ' <<<"$modes"
-ok $? "the database belongs to the fetcher, group-readable, written by nobody else" "$modes"
+verdict $? "the database belongs to the fetcher, group-readable, written by nobody else" "$modes"
 [ -e "$state/jokes.db-wal" ] && [ -e "$state/jokes.db-shm" ]
-ok $? "-wal and -shm stay after the writer exits (readers of another user need them)" "$modes"
+verdict $? "-wal and -shm stay after the writer exits (readers of another user need them)" "$modes"
 
 # pushd as its own user, sockets to the web server's group.
 setpriv --reuid="$PUSHD" --regid="$J" --groups="$WEB" --inh-caps=-all -- \
@@ -65,7 +71,7 @@ pids+=($!)
 for _ in $(seq 50); do [ -S "$run/ws.sock" ] && [ -S "$run/notify.sock" ] && break; sleep 0.1; done
 s=$(stat -c '%u %g %a' "$run/ws.sock" "$run/notify.sock" 2>/dev/null | sort -u | tr '\n' ' ')
 [ "$s" = "$PUSHD $WEB 660 " ]
-ok $? "jokes-pushd as uid $PUSHD: both sockets owner pushd, group www-data, mode 0660" "$s $(tail -2 "$tmp/pushd.log")"
+verdict $? "jokes-pushd as uid $PUSHD: both sockets owner pushd, group www-data, mode 0660" "$s $(tail -2 "$tmp/pushd.log")"
 
 # jokes-fcgi as its own user on a socket made by root for the web server's group, handed
 # over as fd 0: what systemd's jokes-fcgi.socket does (spawn-fcgi -u wants a user name).
@@ -85,16 +91,16 @@ pids+=($!)
 for _ in $(seq 50); do [ -S "$run/fcgi.sock" ] && break; sleep 0.1; done
 s=$(stat -c '%u %g %a' "$run/fcgi.sock" 2>/dev/null)
 [ "$s" = "0 $WEB 660" ]
-ok $? "jokes-fcgi's socket: owner root, group www-data, mode 0660" "$s"
+verdict $? "jokes-fcgi's socket: owner root, group www-data, mode 0660" "$s"
 
 uids=
 for p in "${pids[@]}"; do uids+="$(awk '/^Uid:/ {print $2}' "/proc/$p/status") "; done
 [ "$uids" = "$PUSHD $FCGI " ]
-ok $? "pushd and fcgi really run as uids $PUSHD and $FCGI" "$uids"
+verdict $? "pushd and fcgi really run as uids $PUSHD and $FCGI" "$uids"
 
 # nginx: master root, workers www-data, the installed site template.
 p=$(port)
-tools/proxy-conf.sh nginx-site LISTEN="127.0.0.1:$p" STATIC_DIR="$root/static" CACHE_DIR="$tmp/web/cache" \
+tools/proxy-conf.sh nginx-site LISTEN="127.0.0.1:$p" STATIC_DIR="$tmp/static" CACHE_DIR="$tmp/web/cache" \
 	FCGI_SOCKET="$run/fcgi.sock" WS_SOCKET="$run/ws.sock" >"$tmp/web/jokes-site.conf"
 tools/proxy-conf.sh nginx-main PREFIX="$tmp/web" USER_LINE="user www-data;" WORKERS=1 \
 	ACCESS_LOG=off >"$tmp/web/nginx.conf"
@@ -103,10 +109,10 @@ pids+=($!)
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.1; done
 wuid=$(ps -o uid= --ppid "${pids[-1]}" | tr -d ' ' | sort -u | tr '\n' ' ')
 [ "$wuid" = "$(id -u www-data) " ]
-ok $? "nginx workers run as www-data" "$wuid"
+verdict $? "nginx workers run as www-data" "$wuid"
 code=$(curl -s -o "$tmp/page.html" -w '%{http_code}' "http://127.0.0.1:$p/jokes/")
 [ "$code" = 200 ] && grep -q 'class="joke' "$tmp/page.html"
-ok $? "the page renders through nginx (www-data) -> jokes-fcgi (uid $FCGI) reading the database read-only" \
+verdict $? "the page renders through nginx (www-data) -> jokes-fcgi (uid $FCGI) reading the database read-only" \
 	"HTTP $code $(tail -3 "$tmp/web/logs/error.log" "$tmp/fcgi.log" 2>/dev/null | tr '\n' ' ')"
 
 # A WebSocket client through nginx: the stored jokes, then one fetched by the writer.
@@ -149,13 +155,13 @@ while True:
         break
 EOF
 grep -q '^HTTP/1.1 101' "$tmp/ws.out" && grep -q '^replayed joke 1$' "$tmp/ws.out"
-ok $? "a WebSocket through nginx (www-data) -> jokes-pushd (uid $PUSHD) replays the stored joke" "$(tr '\n' ' ' <"$tmp/ws.out")"
+verdict $? "a WebSocket through nginx (www-data) -> jokes-pushd (uid $PUSHD) replays the stored joke" "$(tr '\n' ' ' <"$tmp/ws.out")"
 live=$(sed -n 's/^live joke 2 \([0-9.]*\)s$/\1/p' "$tmp/ws.out")
 [ -n "$live" ] && ! grep -q notify "$tmp/fetch2.log"
-ok $? "the fetcher (uid $FETCH) reaches pushd's notify socket; the joke is pushed at once" \
+verdict $? "the fetcher (uid $FETCH) reaches pushd's notify socket; the joke is pushed at once" \
 	"$(tr '\n' ' ' <"$tmp/ws.out") $(cat "$tmp/fetch2.log")"
 [ -n "$live" ] && awk -v t="$live" 'BEGIN { exit !(t < 2) }'
-ok $? "pushed within 2 s of the fetch (${live:-?} s): the notify, not the slow poll"
+verdict $? "pushed within 2 s of the fetch (${live:-?} s): the notify, not the slow poll"
 
 # Nobody else: a user outside jokes and www-data.
 probe() { # PATH: connect as OTHER; prints the errno name
@@ -169,13 +175,13 @@ except OSError as e:
 }
 r=$(probe "$run/ws.sock") && r2=$(probe "$run/fcgi.sock") && r3=$(probe "$run/notify.sock")
 [ "$r $r2 $r3" = "EACCES EACCES EACCES" ]
-ok $? "a user outside www-data cannot connect to any of the sockets" "$r $r2 $r3"
+verdict $? "a user outside www-data cannot connect to any of the sockets" "$r $r2 $r3"
 setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups --inh-caps=-all -- cat "$state/jokes.db" >/dev/null 2>&1
 [ $? -ne 0 ]
-ok $? "a user outside the jokes group cannot read the database"
+verdict $? "a user outside the jokes group cannot read the database"
 as "$FCGI" - sh -c "echo x >> '$state/jokes.db'" 2>/dev/null
 [ $? -ne 0 ]
-ok $? "the readers' users cannot write the database"
+verdict $? "the readers' users cannot write the database"
 as "$PUSHD" "$WEB" sh -c "echo x > '$state/other-file'" 2>/dev/null
 [ $? -ne 0 ]
-ok $? "the readers' users cannot write into the state directory"
+verdict $? "the readers' users cannot write into the state directory"

@@ -4,14 +4,9 @@
 # and SIGTERM stops every process it started. Runs in its own directory (JOKES_RUN_DIR).
 set -u
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d /tmp/jokes-t-run.XXXXXX)
+. tests/common.sh jokes-t-run
 runpid=
-cleanup() {
-	[ -n "$runpid" ] && kill "$runpid" 2>/dev/null && wait "$runpid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-ok() { if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+ ($3)}"; fi; }
+at_exit '[ -n "$runpid" ] && kill "$runpid" 2>/dev/null && wait "$runpid" 2>/dev/null'
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 count() { curl -s --max-time 2 "http://127.0.0.1:$1/jokes/" | grep -c '<article class="joke'; }
 
@@ -26,27 +21,27 @@ for proxy in nginx lighttpd; do
 	runpid=$!
 	for _ in $(seq 100); do grep -q '^open ' "$tmp/$proxy.out" 2>/dev/null && break; sleep 0.1; done
 	grep -q -x "open http://127.0.0.1:$p/jokes/" "$tmp/$proxy.out"
-	ok $? "make run ($proxy) prints the URL to open" "$(cat "$tmp/$proxy.out" "$tmp/$proxy.err")"
+	verdict $? "make run ($proxy) prints the URL to open" "$(cat "$tmp/$proxy.out" "$tmp/$proxy.err")"
 	n1=$(count "$p")
 	[ "$n1" -ge 1 ]
-	ok $? "make run ($proxy) serves the page with the first joke" "$n1 jokes"
+	verdict $? "make run ($proxy) serves the page with the first joke" "$n1 jokes"
 	n2=$n1
 	for _ in $(seq 40); do n2=$(count "$p"); [ "$n2" -gt "$n1" ] && break; sleep 0.2; done
 	[ "$n2" -gt "$n1" ]
-	ok $? "make run ($proxy) fetches again on its schedule, offline" "$n1 then $n2 jokes"
+	verdict $? "make run ($proxy) fetches again on its schedule, offline" "$n1 then $n2 jokes"
 	kids=$(ps -o pid= --ppid "$runpid" | tr -d ' ' | tr '\n' ' ')
 	kill -TERM "$runpid"
 	wait "$runpid"
 	rc=$?
 	runpid=
 	[ "$rc" -eq 0 ]
-	ok $? "make run ($proxy) exits 0 on SIGTERM" "rc=$rc"
+	verdict $? "make run ($proxy) exits 0 on SIGTERM" "rc=$rc"
 	sleep 0.3
 	left=
 	for k in $kids; do kill -0 "$k" 2>/dev/null && left+=" $k:$(ps -o comm= -p "$k")"; done
 	[ -n "$kids" ] && [ -z "$left" ]
-	ok $? "make run ($proxy) stops every process it started" "started: $kids; left:$left"
+	verdict $? "make run ($proxy) stops every process it started" "started: $kids; left:$left"
 	curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/jokes/"
 	[ $? -ne 0 ]
-	ok $? "make run ($proxy): nothing answers on its port afterwards"
+	verdict $? "make run ($proxy): nothing answers on its port afterwards"
 done

@@ -6,18 +6,16 @@
 # catches a warning.
 set -u
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d /tmp/jokes-t-systemd.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-ok() { if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+ ($3)}"; fi; }
+. tests/common.sh jokes-t-systemd
 
 if ! command -v systemd-analyze >/dev/null; then
-	echo "not ok - systemd-analyze is installed (package systemd)"
+	nok "systemd-analyze is installed (package systemd)"
 	exit 1
 fi
 
 D=$tmp/dest
 PREFIX=/usr/local DESTDIR=$D O=${JOKES_BUILD:-build} VERSION=test tools/install.sh install >"$tmp/install.log" 2>&1
-ok $? "units installed into a DESTDIR" "$(tail -3 "$tmp/install.log")"
+verdict $? "units installed into a DESTDIR" "$(tail -3 "$tmp/install.log")"
 units="jokes-pushd.service jokes-fcgi.socket jokes-fcgi.service jokes-fetch.service jokes-fetch.timer"
 mkdir -p "$tmp/units"
 for u in $units; do
@@ -36,42 +34,42 @@ for page in $(sed -n 's/^Documentation=man:\(.*\)(\([1-8]\))$/\1.\2/p' "$D"/usr/
 	[ -f "$D/usr/local/share/man/man${page##*.}/$page" ] || missing+=" $page"
 done
 [ -z "$missing" ]
-ok $? "every man page the units name is installed" "missing:$missing"
+verdict $? "every man page the units name is installed" "missing:$missing"
 
 for u in $units; do
 	verify "$u"
-	ok $? "systemd-analyze verify $u: no error, no warning" "$(head -c 600 "$tmp/verify.out")"
+	verdict $? "systemd-analyze verify $u: no error, no warning" "$(head -c 600 "$tmp/verify.out")"
 done
 verify $units
-ok $? "systemd-analyze verify of all units together: no error, no warning" "$(head -c 600 "$tmp/verify.out")"
+verdict $? "systemd-analyze verify of all units together: no error, no warning" "$(head -c 600 "$tmp/verify.out")"
 
 # The strict check can fail: a misspelt key is only a warning with exit code 0.
 sed 's/^NoNewPrivileges=/NoNewPrivilege=/' "$tmp/units/jokes-pushd.service" >"$tmp/units/jokes-broken.service"
 (cd "$tmp/units" && systemd-analyze verify --man=no jokes-broken.service >"$tmp/b.out" 2>&1)
 rc=$?
 ! verify jokes-broken.service && [ "$rc" -eq 0 ]
-ok $? "the strict check catches a warning that systemd-analyze exits 0 on" "rc=$rc $(head -c 300 "$tmp/b.out")"
+verdict $? "the strict check catches a warning that systemd-analyze exits 0 on" "rc=$rc $(head -c 300 "$tmp/b.out")"
 rm -f "$tmp/units/jokes-broken.service"
 
 U=$D/usr/local/lib/systemd/system
 key() { grep -q -x -F "$2" "$U/$1"; }
 key jokes-pushd.service 'RuntimeDirectory=jokes' && key jokes-pushd.service 'RuntimeDirectoryPreserve=yes'
-ok $? "pushd's RuntimeDirectory survives its stop (fcgi's socket lives there too)"
+verdict $? "pushd's RuntimeDirectory survives its stop (fcgi's socket lives there too)"
 key jokes-pushd.service 'SupplementaryGroups=www-data'
-ok $? "pushd is in the web server's group, so it may give its sockets to it"
+verdict $? "pushd is in the web server's group, so it may give its sockets to it"
 key jokes-fcgi.service 'StandardInput=socket' && key jokes-fcgi.service 'StandardOutput=journal' &&
 	key jokes-fcgi.socket 'SocketMode=0660' && key jokes-fcgi.socket 'SocketGroup=www-data'
-ok $? "jokes-fcgi is socket-activated on a 0660 www-data socket, output not on the socket"
+verdict $? "jokes-fcgi is socket-activated on a 0660 www-data socket, output not on the socket"
 for u in jokes-pushd.service jokes-fcgi.service jokes-fetch.service; do
 	key "$u" 'NoNewPrivileges=yes' && key "$u" 'ProtectSystem=strict' && key "$u" 'ProtectHome=yes' &&
 		grep -q '^User=jokes' "$U/$u"
-	ok $? "$u runs as its own user with NoNewPrivileges and ProtectSystem=strict"
+	verdict $? "$u runs as its own user with NoNewPrivileges and ProtectSystem=strict"
 done
 key jokes-fetch.service 'ReadWritePaths=/var/lib/jokes' && key jokes-pushd.service 'ReadOnlyPaths=/var/lib/jokes' &&
 	key jokes-fcgi.service 'ReadOnlyPaths=/var/lib/jokes'
-ok $? "only jokes-fetch may write the state directory"
+verdict $? "only jokes-fetch may write the state directory"
 key jokes-pushd.service 'Restart=on-failure' && key jokes-fcgi.service 'Restart=on-failure'
-ok $? "the daemons restart on failure"
+verdict $? "the daemons restart on failure"
 out=$(systemd-analyze calendar --iterations=4 '*:*:00/15' 2>&1)
 [ "$(grep -c 'Iter\|Next elapse' <<<"$out")" -ge 4 ] && key jokes-fetch.timer 'OnCalendar=*:*:00/15'
-ok $? "jokes-fetch.timer fires every 15 seconds" "$out"
+verdict $? "jokes-fetch.timer fires every 15 seconds" "$out"

@@ -1,21 +1,54 @@
 #!/usr/bin/env bash
-# tools/deps.sh [--test] - install the Debian packages jokes needs to build, run and test.
+# tools/deps.sh [--list] [SET] - install the Debian packages jokes needs for SET:
+#   run    building and running it (the default: make, make run, make install)
+#   test   run + what make test uses (browser, web-server helpers, lint, systemd-analyze)
+#   bench  run + what make bench uses (wrk, nchan, gnuplot, strace)
+#   fuzz   run + clang and libFuzzer's runtime (make fuzz)
 # As root: installs what is missing (apt-get update once first). Otherwise: prints the
-# apt-get line to run and exits 1. --test also installs the browser driver from npm
-# (tests/package-lock.json) when tests/node_modules is missing.
+# apt-get line to run and exits 1. `test` also installs the npm packages of the browser
+# tests (tests/package-lock.json) when tests/node_modules lacks them. --list prints SET's
+# packages, one a line, and installs nothing.
 set -eu
 cd "$(dirname "$0")/.."
 
-build="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libwebsockets-dev libjansson-dev"
-run="nginx lighttpd spawn-fcgi"
-test="chromium python3 curl libfcgi-bin clang libclang-rt-14-dev cppcheck clang-tidy systemd wrk libnginx-mod-nchan gnuplot-nox"
+list=
+[ "${1:-}" = --list ] && { list=1; shift; }
+set_name=${1:-run}
+
+# Building: a C compiler and ar (binutils), pkg-config and the five libraries' -dev packages.
+build="gcc binutils make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libwebsockets-dev libjansson-dev"
+# Running (make run): the web servers, spawn-fcgi, curl (waits for them) and flock (util-linux).
+run="nginx lighttpd spawn-fcgi curl util-linux"
+# make test: Debian's python3 (fakes, clients), curl, cgi-fcgi (libfcgi-bin), procps (ps, pgrep),
+# util-linux (setpriv, prlimit, flock), Chromium and an emoji font for the page tests, cppcheck and
+# clang-tidy (make lint), systemd-analyze (package systemd).
+test="python3 curl libfcgi-bin procps util-linux chromium fonts-noto-color-emoji cppcheck clang-tidy systemd"
+bench="python3 curl procps wrk libnginx-mod-nchan gnuplot-nox strace"
+fuzz="clang libclang-rt-14-dev"
+
+case $set_name in
+run) want="$build $run" ;;
+test) want="$build $run $test" ;;
+bench) want="$build $run $bench" ;;
+fuzz) want="$build $run $fuzz" ;;
+*) echo "usage: tools/deps.sh [--list] [run|test|bench|fuzz]" >&2; exit 64 ;;
+esac
+need_node=
+[ "$set_name" = test ] && need_node=1
+
+if [ -n "$list" ]; then
+	printf '%s\n' $want
+	[ -n "$need_node" ] && printf '%s\n' nodejs npm
+	exit 0
+fi
 
 missing=()
-for p in $build $run $test; do
+for p in $want; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "install ok installed" ] || missing+=("$p")
 done
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+# node and npm may come from one nodejs package that provides npm (see the platform notes).
+if [ -n "$need_node" ] && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
 	missing+=(nodejs npm)
 fi
 
@@ -37,7 +70,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -q "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--test" ] && [ ! -d tests/node_modules/playwright-core ]; then
-	(cd tests && npm ci --no-audit --no-fund --silent)
+if [ -n "$need_node" ]; then
+	# every package the lock file names must be there (a lock file that grew since the last
+	# npm ci brings its new packages)
+	if ! (cd tests && npm ls --all >/dev/null 2>&1); then
+		(cd tests && npm ci --no-audit --no-fund --silent)
+	fi
 fi
 exit 0
