@@ -140,12 +140,12 @@ deps:
 run: deps all
 	tools/run.sh $(PROXY) $(PORT)
 
-# make test: set-up, the normal build, unit tests again under ASan+UBSan, lint, every test.
+# make test: set-up, the normal build, unit tests again under ASan+UBSan, every test
+# (make lint among them: tests/t_lint.sh).
 test:
 	@tools/deps.sh test
 	$(MAKE) all unit
 	$(MAKE) SANITIZE=address,undefined unit
-	$(MAKE) lint
 	tests/run.sh
 
 bench:

@@ -1,5 +1,6 @@
 /* main.c - jokes-fetch: fetch one joke (or one per --every slot), store it, wake jokes-pushd. */
 #include "bundled.h"
+#include "cli.h"
 #include "config.h"
 #include "db.h"
 #include "fetch.h"
@@ -24,7 +25,7 @@ static volatile sig_atomic_t stopping;
 struct options {
 	long every; /* 0: one fetch */
 	const char *only;
-	int list, check;
+	int list;
 };
 
 static void
@@ -50,7 +51,7 @@ usage(FILE *out)
 		"  --source NAME       ask only this source (no failover), for checks\n"
 		"  --list-sources      print the known sources, their order and URLs\n"
 		"  -n                  check the configuration, print it and exit\n"
-		"  --help, --version\n"
+		"  -h, --help          this text; -V, --version  the version\n"
 		"\n"
 		"Exit: 0 stored (or nothing new), 64 usage, 73 no state_dir, 74 I/O error,\n"
 		"75 every source failed / another run holds the lock / database locked,\n"
@@ -59,72 +60,36 @@ usage(FILE *out)
 	config_usage(CONFIG_FETCH, out);
 }
 
+enum { OPT_EVERY = 1000, OPT_SOURCE, OPT_LIST };
+
+static const struct option fetch_longs[] = {
+	{"every", required_argument, NULL, OPT_EVERY},
+	{"source", required_argument, NULL, OPT_SOURCE},
+	{"list-sources", no_argument, NULL, OPT_LIST},
+	{NULL, 0, NULL, 0},
+};
+
+/* One of jokes-fetch's own options (cli_parse). */
 static int
-bounded_long(const char *s, long min, long max, long *out)
+fetch_option(void *ctx, int id, const char *arg)
 {
-	char *end;
-	long v;
+	struct options *o = ctx;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* getopt on what config_load left; returns -1 to go on, or an exit code. */
-static int
-parse_args(int argc, char **argv, struct options *o)
-{
-	static const struct option longs[] = {
-		{"help", no_argument, NULL, 'h'},	   {"version", no_argument, NULL, 'V'},
-		{"every", required_argument, NULL, 'e'},   {"source", required_argument, NULL, 's'},
-		{"list-sources", no_argument, NULL, 'l'}, {NULL, 0, NULL, 0},
-	};
-	int c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hn", longs, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("jokes-fetch %s\n", JOKES_VERSION);
-			return 0;
-		case 'e':
-			if (bounded_long(optarg, 1, 3600, &o->every) < 0) {
-				log_error("--every: \"%s\" is not a number of seconds from 1 to 3600", optarg);
-				return EX_USAGE;
-			}
-			break;
-		case 's':
-			o->only = optarg;
-			break;
-		case 'l':
-			o->list = 1;
-			break;
-		case 'n':
-			o->check = 1;
-			break;
-		default: {
-			const char *arg = argv[optind - 1];
-			if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') != NULL) {
-				log_error("command line: %.*s: unknown key", (int)strcspn(arg + 2, "="),
-					  arg + 2);
-				return EX_CONFIG;
-			}
-			log_error("%s: unknown or incomplete option (see --help)", arg);
+	switch (id) {
+	case OPT_EVERY:
+		if (cli_long(arg, 1, 3600, &o->every) < 0) {
+			log_error("--every: \"%s\" is not a number of seconds from 1 to 3600", arg);
 			return EX_USAGE;
 		}
-		}
+		return 0;
+	case OPT_SOURCE:
+		o->only = arg;
+		return 0;
+	case OPT_LIST:
+		o->list = 1;
+		return 0;
 	}
-	if (optind < argc) {
-		log_error("%s: unexpected argument (see --help)", argv[optind]);
-		return EX_USAGE;
-	}
-	return -1;
+	return EX_USAGE;
 }
 
 /* The fetch keys beyond what the key table checks: source names and URL schemes. */
@@ -297,14 +262,17 @@ int
 main(int argc, char **argv)
 {
 	struct options o = {0};
+	struct cli cli = {"jokes-fetch", usage, fetch_longs, fetch_option, &o, 0};
 	struct config cfg;
 	struct sigaction sa;
 	int rc;
 
 	log_init("jokes-fetch", LOG_LEVEL_INFO);
+	if ((rc = cli_early(&cli, argc, argv)) >= 0)
+		return rc;
 	if ((rc = config_load(&cfg, CONFIG_FETCH, &argc, argv)) != 0)
 		return rc;
-	if ((rc = parse_args(argc, argv, &o)) >= 0)
+	if ((rc = cli_parse(&cli, argc, argv)) >= 0)
 		return rc;
 	if ((rc = check_config(&cfg)) != 0)
 		return rc;
@@ -316,10 +284,8 @@ main(int argc, char **argv)
 		list_sources(&cfg);
 		return 0;
 	}
-	if (o.check) {
-		config_dump(&cfg, stdout);
-		return 0;
-	}
+	if (cli.check)
+		return cli_check_ok(&cli, &cfg);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: a sleep between slots ends at once */
 	sigaction(SIGTERM, &sa, NULL);

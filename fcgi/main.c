@@ -1,5 +1,6 @@
 /* main.c - jokes-fcgi: the jokes page, history, search, JSON API and feed, as FastCGI or CGI. */
 #include "app.h"
+#include "cli.h"
 #include "config.h"
 #include "log.h"
 
@@ -30,9 +31,9 @@ usage(FILE *out)
 		"  --socket PATH  listen for FastCGI on this Unix socket (mode 0660)\n"
 		"  (otherwise)    serve FastCGI on fd 0 when it is a listening socket (spawn-fcgi,\n"
 		"                 lighttpd bin-path, systemd), or answer one CGI request and exit\n"
-		"  -c FILE        configuration file (default " CONFIG_DEFAULT_FILE ")\n"
+		"  -c, --config FILE  configuration file (default " CONFIG_DEFAULT_FILE ")\n"
 		"  -n             check the configuration, print it and exit\n"
-		"  --help         this text; --version  the version\n\n");
+		"  -h, --help     this text; -V, --version  the version\n\n");
 	config_usage(CONFIG_FCGI, out);
 }
 
@@ -208,33 +209,20 @@ open_socket(const char *path, int *fd)
 	return 0;
 }
 
-struct opts {
-	const char *socket;
-	int check;
+enum { OPT_SOCKET = 1000 };
+
+static const struct option fcgi_longs[] = {
+	{"socket", required_argument, NULL, OPT_SOCKET},
+	{NULL, 0, NULL, 0},
 };
 
-/* The program's own flags, after config_load took -c and --key=value. */
+/* jokes-fcgi's own option (cli_parse): --socket PATH. */
 static int
-parse_args(int argc, char **argv, struct opts *o)
+fcgi_option(void *ctx, int id, const char *arg)
 {
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if (!strcmp(argv[i], "--version")) {
-			printf("jokes-fcgi %s\n", JOKES_VERSION);
-			exit(0);
-		} else if (!strcmp(argv[i], "-n")) {
-			o->check = 1;
-		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
-			o->socket = argv[++i];
-		} else if (!strncmp(argv[i], "--socket=", 9)) {
-			o->socket = argv[i] + 9;
-		} else {
-			log_error("unknown argument: %s (see --help)", argv[i]);
-			return EX_USAGE;
-		}
-	}
+	if (id != OPT_SOCKET)
+		return EX_USAGE;
+	*(const char **)ctx = arg;
 	return 0;
 }
 
@@ -243,30 +231,30 @@ main(int argc, char **argv)
 {
 	static struct config cfg;
 	static struct app app;
-	struct opts o = {0};
+	const char *socket_path = NULL;
+	struct cli cli = {"jokes-fcgi", usage, fcgi_longs, fcgi_option, &socket_path, 0};
 	int rc, fd = 0;
 
 	log_init("jokes-fcgi", LOG_LEVEL_INFO);
 	/* one thread, one request at a time: no SQLite mutexes, no global allocation counters */
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	if ((rc = cli_early(&cli, argc, argv)) >= 0)
+		return rc;
 	if ((rc = config_load(&cfg, CONFIG_FCGI, &argc, argv)) != 0)
 		return rc;
-	if ((rc = parse_args(argc, argv, &o)) != 0)
+	if ((rc = cli_parse(&cli, argc, argv)) >= 0)
 		return rc;
-	if (o.check) {
-		config_dump(&cfg, stdout);
-		fprintf(stderr, "configuration OK\n");
-		return 0;
-	}
+	if (cli.check)
+		return cli_check_ok(&cli, &cfg);
 	if (FCGX_Init() != 0) {
 		log_error("FastCGI library initialisation failed");
 		return EX_OSERR;
 	}
-	if (o.socket != NULL && (rc = open_socket(o.socket, &fd)) != 0)
+	if (socket_path != NULL && (rc = open_socket(socket_path, &fd)) != 0)
 		return rc;
 	app_init(&app, &cfg);
-	if (o.socket == NULL && FCGX_IsCGI()) {
+	if (socket_path == NULL && FCGX_IsCGI()) {
 		signals(-1);
 		rc = serve_cgi(&app);
 	} else {
@@ -274,7 +262,7 @@ main(int argc, char **argv)
 		rc = serve_fcgi(&app, &cfg, fd);
 	}
 	app_free(&app);
-	if (o.socket != NULL)
-		unlink(o.socket);
+	if (socket_path != NULL)
+		unlink(socket_path);
 	return rc;
 }

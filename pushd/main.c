@@ -1,11 +1,10 @@
 /* main.c - jokes-pushd: push every new joke to every WebSocket client. */
+#include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "parent.h"
 
-#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <sysexits.h>
 
@@ -17,10 +16,10 @@ static void usage(FILE *out)
 		"Push each new joke to every WebSocket client on /ws/jokes/ (and replay\n"
 		"the missed ones to /ws/jokes/?since=ID). Runs in the foreground, logs on stderr.\n"
 		"\n"
-		"  -c FILE     configuration file (default " CONFIG_DEFAULT_FILE ")\n"
-		"  -n          check the configuration, print it and exit\n"
-		"  --help      this text\n"
-		"  --version   print the version\n"
+		"  -c, --config FILE  configuration file (default " CONFIG_DEFAULT_FILE ")\n"
+		"  -n                 check the configuration, print it and exit\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      print the version\n"
 		"\n"
 		"Signals: SIGTERM/SIGINT close clients with 1001 and exit 0; SIGHUP reloads\n"
 		"the configuration (limits, allowed origins, pings, log level).\n"
@@ -43,44 +42,18 @@ static void raise_nofile(void)
 int main(int argc, char **argv)
 {
 	static struct config cfg;
-	int check = 0, ex;
+	struct cli cli = {"jokes-pushd", usage, NULL, NULL, NULL, 0};
+	int rc;
 
 	log_init("jokes-pushd", LOG_LEVEL_INFO);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--version")) {
-			printf("jokes-pushd " JOKES_VERSION "\n");
-			return 0;
-		}
-	}
-	ex = config_load(&cfg, CONFIG_PUSHD, &argc, argv);
-	if (ex)
-		return ex;
-	log_set_level(cfg.log_level);
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strncmp(argv[i], "--", 2)) {
-			log_error("%s: unknown key", argv[i]);
-			return EX_CONFIG;
-		}
-	for (int opt; (opt = getopt(argc, argv, "n")) != -1;) {
-		if (opt != 'n') {
-			usage(stderr);
-			return EX_USAGE;
-		}
-		check = 1;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "jokes-pushd: unexpected argument: %s\n", argv[optind]);
-		return EX_USAGE;
-	}
-	if (check) {
-		config_dump(&cfg, stdout);
-		fprintf(stderr, "jokes-pushd: configuration OK\n");
-		return 0;
-	}
+	if ((rc = cli_early(&cli, argc, argv)) >= 0)
+		return rc;
+	if ((rc = config_load(&cfg, CONFIG_PUSHD, &argc, argv)) != 0)
+		return rc;
+	if ((rc = cli_parse(&cli, argc, argv)) >= 0)
+		return rc;
+	if (cli.check)
+		return cli_check_ok(&cli, &cfg);
 	raise_nofile();
 	return parent_run(&cfg);
 }
