@@ -268,11 +268,7 @@ main(int argc, char **argv)
 	int rc;
 
 	log_init("jokes-fetch", LOG_LEVEL_INFO);
-	if ((rc = cli_early(&cli, argc, argv)) >= 0)
-		return rc;
-	if ((rc = config_load(&cfg, CONFIG_FETCH, &argc, argv)) != 0)
-		return rc;
-	if ((rc = cli_parse(&cli, argc, argv)) >= 0)
+	if ((rc = cli_load(&cli, &cfg, CONFIG_FETCH, &argc, argv)) >= 0)
 		return rc;
 	if ((rc = check_config(&cfg)) != 0)
 		return rc;

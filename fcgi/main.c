@@ -239,11 +239,7 @@ main(int argc, char **argv)
 	/* one thread, one request at a time: no SQLite mutexes, no global allocation counters */
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	if ((rc = cli_early(&cli, argc, argv)) >= 0)
-		return rc;
-	if ((rc = config_load(&cfg, CONFIG_FCGI, &argc, argv)) != 0)
-		return rc;
-	if ((rc = cli_parse(&cli, argc, argv)) >= 0)
+	if ((rc = cli_load(&cli, &cfg, CONFIG_FCGI, &argc, argv)) >= 0)
 		return rc;
 	if (cli.check)
 		return cli_check_ok(&cli, &cfg);

@@ -74,6 +74,18 @@ cli_parse(struct cli *c, int argc, char **argv)
 }
 
 int
+cli_load(struct cli *c, struct config *cfg, enum config_owner owner, int *argc, char **argv)
+{
+	int rc;
+
+	if ((rc = cli_early(c, *argc, argv)) >= 0)
+		return rc;
+	if ((rc = config_load(cfg, owner, argc, argv)) != 0)
+		return rc;
+	return cli_parse(c, *argc, argv);
+}
+
+int
 cli_check_ok(const struct cli *c, const struct config *cfg)
 {
 	config_dump(cfg, stdout);

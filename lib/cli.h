@@ -36,6 +36,12 @@ int cli_early(const struct cli *c, int argc, char **argv);
  */
 int cli_parse(struct cli *c, int argc, char **argv);
 
+/*
+ * The three steps in one: cli_early, config_load (into cfg, for owner), cli_parse.
+ * Returns -1 to go on, or the exit code to leave with (0 after --help or --version).
+ */
+int cli_load(struct cli *c, struct config *cfg, enum config_owner owner, int *argc, char **argv);
+
 /* -n: every key = value of this program, then "PROG: configuration OK", on stdout; 0. */
 int cli_check_ok(const struct cli *c, const struct config *cfg);
 

@@ -46,11 +46,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_init("jokes-pushd", LOG_LEVEL_INFO);
-	if ((rc = cli_early(&cli, argc, argv)) >= 0)
-		return rc;
-	if ((rc = config_load(&cfg, CONFIG_PUSHD, &argc, argv)) != 0)
-		return rc;
-	if ((rc = cli_parse(&cli, argc, argv)) >= 0)
+	if ((rc = cli_load(&cli, &cfg, CONFIG_PUSHD, &argc, argv)) >= 0)
 		return rc;
 	if (cli.check)
 		return cli_check_ok(&cli, &cfg);
