@@ -9,6 +9,9 @@
 #   verdict STATUS NAME [DETAIL]  ok when STATUS is 0 (after a compound test: verdict $? …)
 # $pids: processes stopped on exit by PID: TERM, up to 2 s to end, then KILL with their
 # children. A script adds its own clean-up with at_exit 'COMMAND'.
+# Files a test makes get the modes of an ordinary deployment whatever umask the caller had
+# (a umask of 077 would hide the test's config from the other users it runs programs as).
+umask 022
 tmp=$(mktemp -d "/tmp/${1:-jokes-test}.XXXXXX")
 pids=()
 exit_hooks=()
