@@ -141,3 +141,20 @@ if command -v lighttpd >/dev/null; then
 else
 	nok "lighttpd is installed"
 fi
+
+# --- make run (tools/run.sh) fills in the base URL with its port, and updates it --------------
+rundir=$tmp/run
+for proxy in nginx lighttpd; do
+	p=$(free_port)
+	JOKES_RUN_DIR=$rundir JOKES_EVERY=600 JOKES_FETCH_SOURCES=bundled \
+		"$root/tools/run.sh" "$proxy" "$p" >"$tmp/run.out" 2>"$tmp/run.err" &
+	rpid=$!; pids+=($rpid)
+	for _ in $(seq 150); do grep -q '^open ' "$tmp/run.out" 2>/dev/null && break; sleep 0.1; done
+	check "make run ($proxy, port $p): jokes.conf names http://127.0.0.1:$p" \
+		grep -qx "fcgi_base_url = http://127.0.0.1:$p" "$rundir/jokes.conf"
+	get "http://127.0.0.1:$p/jokes/feed.atom" -H 'Host: attacker.example'
+	check "make run ($proxy, port $p): the feed's links carry the port, not the Host sent" \
+		bash -c "[ '$code' = 200 ] && grep -q '<id>http://127.0.0.1:$p/jokes/</id>' '$tmp/b' && ! grep -q attacker '$tmp/b' '$tmp/h'"
+	check "make run ($proxy): one fcgi_base_url line" test "$(grep -c '^fcgi_base_url' "$rundir/jokes.conf")" = 1
+	kill -TERM $rpid; wait $rpid
+done
