@@ -144,17 +144,29 @@ fi
 
 # --- make run (tools/run.sh) fills in the base URL with its port, and updates it --------------
 rundir=$tmp/run
-for proxy in nginx lighttpd; do
+# make_run PROXY WANT: start tools/run.sh on a free port in $rundir; the feed must be WANT/jokes/
+# (WANT "": this run's own address); then stop it
+make_run() {
+	local proxy=$1 p want out err rpid
 	p=$(free_port)
-	JOKES_RUN_DIR=$rundir JOKES_EVERY=600 JOKES_FETCH_SOURCES=bundled \
-		"$root/tools/run.sh" "$proxy" "$p" >"$tmp/run.out" 2>"$tmp/run.err" &
+	want=${2:-http://127.0.0.1:$p}
+	out=$tmp/run-$proxy-$p.out err=$tmp/run-$proxy-$p.err
+	# run.sh takes JOKES_BUILD relative to the checkout
+	JOKES_BUILD=$(realpath --relative-to="$root" "$bin") \
+		JOKES_RUN_DIR=$rundir JOKES_EVERY=600 JOKES_FETCH_SOURCES=bundled \
+		"$root/tools/run.sh" "$proxy" "$p" >"$out" 2>"$err" &
 	rpid=$!; pids+=($rpid)
-	for _ in $(seq 150); do grep -q '^open ' "$tmp/run.out" 2>/dev/null && break; sleep 0.1; done
-	check "make run ($proxy, port $p): jokes.conf names http://127.0.0.1:$p" \
-		grep -qx "fcgi_base_url = http://127.0.0.1:$p" "$rundir/jokes.conf"
+	for _ in $(seq 150); do grep -q '^open ' "$out" 2>/dev/null && break; sleep 0.1; done
+	grep -q "^open " "$out" || { nok "make run ($proxy) comes up"; sed "s/^/# /" "$err"; }
+	check "make run ($proxy, port $p): jokes.conf says fcgi_base_url = $want" \
+		grep -qx "fcgi_base_url = $want" "$rundir/jokes.conf"
 	get "http://127.0.0.1:$p/jokes/feed.atom" -H 'Host: attacker.example'
-	check "make run ($proxy, port $p): the feed's links carry the port, not the Host sent" \
-		bash -c "[ '$code' = 200 ] && grep -q '<id>http://127.0.0.1:$p/jokes/</id>' '$tmp/b' && ! grep -q attacker '$tmp/b' '$tmp/h'"
+	check "make run ($proxy, port $p): the feed's links are $want/jokes/..., not the Host sent" \
+		bash -c "[ '$code' = 200 ] && grep -q '<id>$want/jokes/</id>' '$tmp/b' && ! grep -q attacker '$tmp/b' '$tmp/h'"
 	check "make run ($proxy): one fcgi_base_url line" test "$(grep -c '^fcgi_base_url' "$rundir/jokes.conf")" = 1
 	kill -TERM $rpid; wait $rpid
-done
+}
+make_run nginx
+make_run lighttpd # the same jokes.conf, another port: brought up to date
+sed -i 's|^fcgi_base_url = .*|fcgi_base_url = https://jokes.example.org|' "$rundir/jokes.conf"
+make_run nginx https://jokes.example.org # a value set by hand is kept

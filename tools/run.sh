@@ -59,6 +59,8 @@ exec 9>"$run/run.lock"
 flock -n 9 || die "another make run is using $run: stop it first"
 chmod 0755 "$run"
 rm -f "$run/nginx.pid" "$run/lighttpd.pid"
+# nginx's micro-cache of an earlier run may hold its answers (its port in the feed): start empty
+rm -rf "$run/cache"
 
 # Fixed paths inside ./run; a config someone edited by hand is kept (but for the base URL).
 if [ ! -f "$conf" ]; then
