@@ -140,10 +140,10 @@ feed_entry(const struct joke *j, void *arg)
 	struct buf *b = ((struct feed *)arg)->b;
 
 	buf_addf(b, "<entry>\n<title>Joke #%lld</title>\n<id>", (long long)j->id);
-	esc_htmls(b, s->origin);
+	esc_htmls(b, s->url);
 	esc_htmls(b, s->base);
 	buf_addf(b, "/%lld</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"", (long long)j->id);
-	esc_htmls(b, s->origin);
+	esc_htmls(b, s->url);
 	esc_htmls(b, s->base);
 	buf_addf(b, "/%lld\"/>\n<updated>", (long long)j->id);
 	esc_htmls(b, j->fetched_at);
@@ -158,7 +158,7 @@ feed_link(struct buf *b, const struct site *s, const char *rel, const char *type
 	  const char *path)
 {
 	buf_addf(b, "<link rel=\"%s\" type=\"%s\" href=\"", rel, type);
-	esc_htmls(b, s->origin);
+	esc_htmls(b, s->url);
 	esc_htmls(b, s->base);
 	buf_adds(b, path);
 	buf_adds(b, "\"/>\n");
@@ -173,7 +173,7 @@ api_feed(struct app *app, const struct site *s, struct resp *out)
 	out->type = "application/atom+xml; charset=utf-8";
 	buf_adds(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 		    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>Jokes</title>\n<id>");
-	esc_htmls(b, s->origin);
+	esc_htmls(b, s->url);
 	esc_htmls(b, s->base);
 	buf_adds(b, "/</id>\n");
 	feed_link(b, s, "self", "application/atom+xml", "/feed.atom");

@@ -12,6 +12,8 @@
 #define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
 	    "connect-src 'self'%s; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+#define DB_UNREADABLE "The joke database cannot be read right now."
+
 struct list {
 	struct buf *b;
 	const struct site *s;
@@ -101,15 +103,51 @@ route_path(const struct req *r, struct site *s, char *buf, size_t size)
 	return buf;
 }
 
-static void
-site_origin(const struct req *r, struct site *s)
+/* Does this well-formed host carry a port? */
+static int
+has_port(const char *host)
 {
+	const char *end = host[0] == '[' ? strchr(host, ']') : host;
+
+	return end != NULL && strchr(end, ':') != NULL;
+}
+
+/* s->url and out->ws_src: see app_handle in app.h. */
+static void
+site_origin(const struct req *r, struct site *s, struct resp *out)
+{
+	const char *base = s->cfg->fcgi_base_url, *auth;
 	int tls = (r->https != NULL && (strcmp(r->https, "on") == 0 || strcmp(r->https, "1") == 0)) ||
 		  (r->scheme != NULL && strcmp(r->scheme, "https") == 0);
-	const char *host = r->host != NULL && safe_token(r->host, 100, ".-:[]") ? r->host
-										: "localhost";
+	const char *host = r->host != NULL && config_host_ok(r->host, strlen(r->host)) ? r->host
+										    : "localhost";
+	size_t n;
 
-	snprintf(s->origin, sizeof(s->origin), "%s://%s", tls ? "https" : "http", host);
+	if (base[0] != '\0') { /* checked by lib/config.c */
+		tls = strncmp(base, "https:", 6) == 0;
+		snprintf(s->url, sizeof(s->url), "%s", base);
+	} else {
+		int n0 = snprintf(s->url, sizeof(s->url), "%s://%s", tls ? "https" : "http", host);
+		const char *port = r->server_port;
+
+		if (!has_port(host) && port != NULL && strcmp(port, tls ? "443" : "80") != 0 &&
+		    n0 > 0 && (size_t)n0 + strlen(port) + 1 < sizeof(s->url)) {
+			snprintf(s->url + n0, sizeof(s->url) - (size_t)n0, ":%s", port);
+			auth = s->url + (tls ? 8 : 7);
+			if (!config_host_ok(auth, strlen(auth)))
+				s->url[n0] = '\0'; /* not a port: leave it out */
+		}
+	}
+	n = strlen(s->url);
+	while (n > 0 && s->url[n - 1] == '/')
+		s->url[--n] = '\0';
+	auth = s->url + (tls ? 8 : 7);
+	n = strcspn(auth, "/");
+	if (tls) /* an https page may not open ws:// */
+		snprintf(out->ws_src, sizeof(out->ws_src), " wss://%.*s", (int)n, auth);
+	else
+		snprintf(out->ws_src, sizeof(out->ws_src), " ws://%.*s wss://%.*s", (int)n, auth,
+			 (int)n, auth);
 }
 
 static void
@@ -192,7 +230,8 @@ html_search(struct app *app, const struct site *s, const struct query *q, int li
 	return store_search(&app->store, fts, q->before, limit, list_hit, l);
 }
 
-static void
+/* Render a list page into b. The number of jokes shown, or -1 when a query failed. */
+static int
 html_list_body(struct app *app, const struct site *s, const struct query *q, int ready,
 	       struct buf *b)
 {
@@ -210,6 +249,8 @@ html_list_body(struct app *app, const struct site *s, const struct query *q, int
 		n = html_since(app, q, limit, &l);
 	else if (ready > 0)
 		n = store_before(&app->store, q->before, limit, list_one, &l);
+	if (n < 0)
+		return -1;
 	buf_adds(b, "</div>\n");
 	if (ready <= 0)
 		page_empty(b, "No jokes yet. The first one is on its way.");
@@ -219,6 +260,7 @@ html_list_body(struct app *app, const struct site *s, const struct query *q, int
 		   !search && n > 0 && l.first < s->newest ? l.first : 0,
 		   (q->has_since && !search ? n > 0 && q->since > 0 : n == limit) ? l.last : 0);
 	page_bottom(b, s);
+	return n;
 }
 
 static void
@@ -245,7 +287,10 @@ html_list(struct app *app, const struct req *r, const struct site *s, int ready,
 		buf_add(&out->body, app->index.p, app->index.len);
 		return;
 	}
-	html_list_body(app, s, &q, ready, &out->body);
+	if (html_list_body(app, s, &q, ready, &out->body) < 0) {
+		set_error(out, s, 503, DB_UNREADABLE); /* never kept, here or by a proxy */
+		return;
+	}
 	if (plain && !out->body.failed) {
 		buf_reset(&app->index);
 		buf_add(&app->index, out->body.p, out->body.len);
@@ -262,8 +307,12 @@ html_joke(struct app *app, const struct req *r, const struct site *s, int64_t id
 	char tag[32], title[48];
 	int found = ready > 0 ? store_get(&app->store, id, &j) : 0;
 
-	if (found <= 0) {
-		set_error(out, s, found < 0 ? 503 : 404, "There is no joke with this number.");
+	if (found < 0) {
+		set_error(out, s, 503, DB_UNREADABLE);
+		return;
+	}
+	if (found == 0) {
+		set_error(out, s, 404, "There is no joke with this number.");
 		return;
 	}
 	snprintf(tag, sizeof(tag), "j%lld", (long long)id);
@@ -368,7 +417,7 @@ app_handle(struct app *app, const struct req *r, struct resp *out)
 	out->cache = "no-store";
 	out->allow = NULL;
 	out->etag[0] = out->last_modified[0] = '\0';
-	site_origin(r, &s);
+	site_origin(r, &s, out);
 	if (r->method == NULL || (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)) {
 		set_error(out, &s, 405, "Only GET and HEAD are served here.");
 		out->allow = "GET, HEAD";
@@ -380,12 +429,16 @@ app_handle(struct app *app, const struct req *r, struct resp *out)
 		ready = -1;
 	}
 	if (ready < 0) {
-		set_error(out, &s, 503, "The joke database cannot be read right now.");
+		set_error(out, &s, 503, DB_UNREADABLE);
 		return;
 	}
 	route(app, r, &s, path, ready, out);
 	if (out->body.failed)
 		set_error(out, &s, 503, "The answer is too large.");
+	/* A failed query: open the database afresh next time, as SQLite's page cache may hold
+	 * what it read from a damaged file, and a repaired file is not seen through it. */
+	if (out->status == 503)
+		store_close(&app->store);
 }
 
 int
@@ -409,10 +462,9 @@ reason(int status)
 }
 
 void
-app_finish(const struct req *r, struct resp *out)
+app_finish(struct resp *out)
 {
 	struct buf *h = &out->head;
-	const char *ws = r->host != NULL && safe_token(r->host, 100, ".-:[]") ? r->host : NULL;
 
 	buf_reset(h);
 	buf_addf(h, "Status: %d %s\r\n", out->status, reason(out->status));
@@ -430,13 +482,6 @@ app_finish(const struct req *r, struct resp *out)
 		buf_adds(h, "Retry-After: 5\r\n");
 	buf_adds(h, "X-Content-Type-Options: nosniff\r\nReferrer-Policy: same-origin\r\n");
 	buf_adds(h, "Content-Security-Policy: ");
-	if (ws != NULL) {
-		char src[256];
-
-		snprintf(src, sizeof(src), " ws://%s wss://%s", ws, ws);
-		buf_addf(h, CSP, src);
-	} else {
-		buf_addf(h, CSP, "");
-	}
+	buf_addf(h, CSP, out->ws_src);
 	buf_adds(h, "\r\n\r\n");
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define APP_BASE_MAX 64
+#define APP_URL_MAX 300 /* "https://" + a host of 255 + ":65535", or fcgi_base_url */
 
 /* The CGI variables a request is routed on (NULL when unset). */
 struct req {
@@ -24,6 +25,7 @@ struct req {
 	const char *host;
 	const char *https;
 	const char *scheme;
+	const char *server_port;
 };
 
 struct resp {
@@ -33,6 +35,7 @@ struct resp {
 	const char *allow;	/* Allow, for 405 */
 	char etag[64];
 	char last_modified[40];
+	char ws_src[2 * APP_URL_MAX + 16];	/* the CSP's WebSocket sources, " ws://host:port ..." */
 	struct buf body;
 	struct buf head;	/* the header block, built by app_finish */
 };
@@ -41,7 +44,8 @@ struct resp {
 struct site {
 	const struct config *cfg;
 	char base[APP_BASE_MAX];	/* the script's URL path, e.g. "/jokes" */
-	char origin[160];		/* "http://host:port" from the request, for the feed */
+	char url[APP_URL_MAX];		/* the site's address, "http://host:port[/path]", no '/'
+					 * at the end: fcgi_base_url, or else from the request */
 	int64_t newest;
 	char newest_at[JOKE_TIME_LEN + 1];
 };
@@ -63,9 +67,12 @@ void app_reload(struct app *app);
 /*
  * Route and answer one request into out (reset first). HEAD answers like GET
  * with the body dropped by the caller. app_finish then builds out->head.
+ * Absolute URLs (the feed's) and the CSP's WebSocket sources use fcgi_base_url; when it
+ * is empty, the request's Host if it is a well-formed host[:port] (else "localhost"),
+ * with SERVER_PORT added when Host has no port and it is not the scheme's default.
  */
 void app_handle(struct app *app, const struct req *r, struct resp *out);
-void app_finish(const struct req *r, struct resp *out);
+void app_finish(struct resp *out);
 /* 1 when the body must not be sent (HEAD, 304). */
 int app_bodyless(const struct req *r, const struct resp *out);
 

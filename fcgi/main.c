@@ -86,6 +86,7 @@ req_fill(struct req *r, const char *(*get)(const char *, void *), void *arg)
 	r->host = get("HTTP_HOST", arg);
 	r->https = get("HTTPS", arg);
 	r->scheme = get("REQUEST_SCHEME", arg);
+	r->server_port = get("SERVER_PORT", arg);
 }
 
 static const char *
@@ -120,7 +121,7 @@ serve_cgi(struct app *app)
 
 	req_fill(&r, get_env, NULL);
 	app_handle(app, &r, &out);
-	app_finish(&r, &out);
+	app_finish(&out);
 	fwrite(out.head.p, 1, out.head.len, stdout);
 	if (!app_bodyless(&r, &out))
 		fwrite(out.body.p, 1, out.body.len, stdout);
@@ -145,7 +146,7 @@ serve_fcgi(struct app *app, struct config *cfg, int fd)
 			reload(app, cfg);
 		req_fill(&r, get_fcgi, &rq);
 		app_handle(app, &r, &out);
-		app_finish(&r, &out);
+		app_finish(&out);
 		FCGX_PutStr(out.head.p, (int)out.head.len, rq.out);
 		if (!app_bodyless(&r, &out))
 			FCGX_PutStr(out.body.p, (int)out.body.len, rq.out);

@@ -28,7 +28,10 @@ page_top(struct buf *b, const struct site *s, const char *title, const char *q, 
 	esc_htmls(b, title);
 	buf_adds(b, "</title>\n<link rel=\"stylesheet\" href=\"");
 	asset(b, s, "jokes.css");
-	buf_adds(b, "\">\n<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Jokes\" href=\"");
+	/* not versioned (STATIC_VERSION hashes the CSS and script): cached for minutes only */
+	buf_adds(b, "\">\n<link rel=\"icon\" type=\"image/svg+xml\" href=\"");
+	esc_htmls(b, s->cfg->fcgi_static_url);
+	buf_adds(b, "/favicon.svg\">\n<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Jokes\" href=\"");
 	esc_htmls(b, s->base);
 	buf_adds(b, "/feed.atom\">\n<script src=\"");
 	asset(b, s, "jokes.js");

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_LEVEL };
+enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_LEVEL, KEY_BASE_URL };
 
 struct key {
 	const char *name;
@@ -26,6 +26,7 @@ struct key {
 
 #define STR(n, o, d, h) {#n, KEY_STR, o, offsetof(struct config, n), sizeof(((struct config *)0)->n), 0, 0, d, h}
 #define INT(n, o, lo, hi, d, h) {#n, KEY_INT, o, offsetof(struct config, n), 0, lo, hi, d, h}
+#define BASE_URL(n, o, d, h) {#n, KEY_BASE_URL, o, offsetof(struct config, n), sizeof(((struct config *)0)->n), 0, 0, d, h}
 #define BOOL(n, o, d, h) {#n, KEY_BOOL, o, offsetof(struct config, n), 0, 0, 1, d, h}
 
 static const struct key keys[] = {
@@ -66,6 +67,7 @@ static const struct key keys[] = {
 	INT(fcgi_page_size, CONFIG_FCGI, 1, 100, "20", "jokes per page"),
 	STR(fcgi_static_url, CONFIG_FCGI, "/jokes/static", "URL prefix of the page's CSS and script"),
 	STR(fcgi_ws_url, CONFIG_FCGI, "/ws/jokes/", "WebSocket path the page connects to"),
+	BASE_URL(fcgi_base_url, CONFIG_FCGI, "", "the site's address for absolute links (feed) and the CSP, e.g. https://example.org (empty: from the request's Host)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -95,10 +97,99 @@ parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* Letters, digits and '-' inside; not empty, no '-' at either end. */
+static int
+label_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+static int
+port_ok(const char *s, size_t len)
+{
+	long port = 0;
+
+	if (len == 0 || len > 5)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+		port = port * 10 + (s[i] - '0');
+	}
+	return port >= 1 && port <= 65535;
+}
+
+int
+config_host_ok(const char *s, size_t len)
+{
+	size_t host = len, i = 0;
+
+	if (len == 0 || len > 255)
+		return 0;
+	if (s[0] == '[') { /* IPv6: hex digits, ':' and '.' (an IPv4 tail) in brackets */
+		const char *end = memchr(s, ']', len);
+
+		if (end == NULL || end == s + 1)
+			return 0;
+		for (const char *p = s + 1; p < end; p++)
+			if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+				return 0;
+		host = (size_t)(end - s) + 1;
+	} else {
+		const char *colon = memchr(s, ':', len);
+
+		if (colon != NULL)
+			host = (size_t)(colon - s);
+		while (i < host) {
+			const char *dot = memchr(s + i, '.', host - i);
+			size_t n = dot ? (size_t)(dot - (s + i)) : host - i;
+
+			if (!label_ok(s + i, n))
+				return 0;
+			i += n + (dot != NULL);
+			if (dot != NULL && i == host)
+				return 0; /* a trailing dot */
+		}
+	}
+	if (host == len)
+		return 1;
+	return s[host] == ':' && port_ok(s + host + 1, len - host - 1);
+}
+
+int
+config_base_url_check(const char *url, const char **why)
+{
+	const char *host, *path;
+
+	if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else
+		return *why = "must start with http:// or https://", -1;
+	path = host + strcspn(host, "/");
+	if (!config_host_ok(host, (size_t)(path - host)))
+		return *why = "needs a host name or address, then an optional :PORT (1 to 65535)", -1;
+	if (strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._~-") !=
+	    strlen(path))
+		return *why = "the path may hold only letters, digits and /._~- (no query)", -1;
+	for (const char *p = path; *p; p++)
+		if (p[0] == '/' && p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
+						   (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
+			return *why = "the path has a . or .. segment", -1;
+	return 0;
+}
+
 static int
 key_apply(struct config *cfg, const struct key *k, const char *value, const char *where)
 {
 	char *field = (char *)cfg + k->offset;
+	const char *why;
 	long v;
 	int b;
 
@@ -107,6 +198,7 @@ key_apply(struct config *cfg, const struct key *k, const char *value, const char
 		return 0;
 	switch (k->type) {
 	case KEY_STR:
+	case KEY_BASE_URL:
 		if (strlen(value) >= k->size) {
 			log_error("%s: %s: value longer than %zu bytes", where, k->name, k->size - 1);
 			return -1;
@@ -116,6 +208,11 @@ key_apply(struct config *cfg, const struct key *k, const char *value, const char
 				log_error("%s: %s: control character in value", where, k->name);
 				return -1;
 			}
+		if (k->type == KEY_BASE_URL && *value != '\0' &&
+		    config_base_url_check(value, &why) < 0) {
+			log_error("%s: %s: \"%s\" %s", where, k->name, value, why);
+			return -1;
+		}
 		memcpy(field, value, strlen(value) + 1);
 		return 0;
 	case KEY_INT:
@@ -443,6 +540,7 @@ config_dump(const struct config *cfg, FILE *out)
 			continue;
 		switch (k->type) {
 		case KEY_STR:
+		case KEY_BASE_URL:
 			fprintf(out, "%s = %s\n", k->name, field);
 			break;
 		case KEY_INT:

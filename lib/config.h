@@ -13,6 +13,7 @@
 
 #define CONFIG_PATH_MAX 256
 #define CONFIG_URL_MAX 512
+#define CONFIG_BASE_URL_MAX 200 /* fcgi_base_url: scheme, host, port and path together */
 #define CONFIG_LIST_MAX 512
 #define CONFIG_FLAGS_MAX 64
 #define CONFIG_FILE_MAX (64 * 1024)
@@ -67,6 +68,7 @@ struct config {
 	long fcgi_page_size;
 	char fcgi_static_url[CONFIG_URL_MAX];
 	char fcgi_ws_url[CONFIG_URL_MAX];
+	char fcgi_base_url[CONFIG_BASE_URL_MAX]; /* "" : from the request (Host, SERVER_PORT) */
 
 	/* where the values came from, kept for a SIGHUP reload */
 	enum config_owner owner;
@@ -92,6 +94,21 @@ int config_reload(struct config *cfg);
 
 /* Set one key from text. 0, or -1 after logging "WHERE: KEY: reason". */
 int config_set(struct config *cfg, const char *key, const char *value, const char *where);
+
+/*
+ * Is [s, s+len) a host with an optional port, as in a URL: a DNS name or IPv4 address
+ * (labels of letters, digits and '-', not at a label's ends, joined by '.'), or an IPv6
+ * address in brackets; then ":PORT" with PORT 1 to 65535. 1 yes, 0 no. For the
+ * fcgi_base_url check and for jokes-fcgi's use of the Host header.
+ */
+int config_host_ok(const char *s, size_t len);
+
+/*
+ * Check a base URL: "http://" or "https://", a host as config_host_ok takes it, then
+ * nothing or a path of letters, digits and "/._~-" with no "." or ".." segment.
+ * 0, or -1 with *why set to a short reason.
+ */
+int config_base_url_check(const char *url, const char **why);
 
 /* Write every key = value of this program and the shared ones (for -n and docs). */
 void config_dump(const struct config *cfg, FILE *out);

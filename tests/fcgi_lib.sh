@@ -38,3 +38,25 @@ split_response() {
 }
 header() { grep -i "^$1:" "$tmp/h" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 articles() { grep -o 'article class="joke message" data-id="[0-9]*"' "$tmp/b" | grep -o '[0-9]*' | tr '\n' ' '; }
+
+# db_break DB: damage the database the way a bad disk would, keeping a copy as DB.good:
+# every leaf page of the jokes table but the newest one is zeroed, so the newest id still
+# reads and every list, search or feed of older jokes fails (SQLITE_CORRUPT).
+# db_mend DB: put the copy back, in place (same file, as a restore from backup would).
+db_break() {
+	cp "$1" "$1.good" && python3 - "$1" <<'PY'
+import sqlite3, sys
+db = sys.argv[1]
+c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+size = c.execute("PRAGMA page_size").fetchone()[0]
+leaves = [p for (p,) in c.execute(
+    "SELECT pageno FROM dbstat WHERE name = 'jokes' AND pagetype = 'leaf' ORDER BY path")]
+c.close()
+assert len(leaves) >= 2, "db_break needs jokes on more than one page"
+with open(db, "r+b") as f:
+    for p in leaves[:-1]:
+        f.seek((p - 1) * size)
+        f.write(b"\0" * size)
+PY
+}
+db_mend() { cat "$1.good" >"$1"; }

@@ -16,6 +16,16 @@ check "an unknown key is refused with 78, named" test "$r" = 78 -a -n "$(grep no
 check "a bad value (flag) is refused with 78" test "$r" = 78
 JOKES_FCGI_PAGE_SIZE=500 "$fcgi" -n 2>/dev/null; r=$?
 check "a bad value (env) is refused with 78" test "$r" = 78
+for u in http://127.0.0.1:8080 https://jokes.example.org https://example.org/fun/ 'http://[::1]:8080'; do
+	check "fcgi_base_url $u is accepted" bash -c "'$fcgi' -n --fcgi-base-url='$u' 2>/dev/null | grep -qxF 'fcgi_base_url = $u'"
+done
+for u in ftp://x http:// http://x:0 http://x:65536 'http://x/?q=1' 'http://x/#f' http://x/../y \
+	http://-x.org http://x..org 'http://u@x' 'http://x:8080:1' 'http://[]' 'http://a b' "http://$(printf 'a%.0s' $(seq 200)).org"; do
+	"$fcgi" -n --fcgi-base-url="$u" >/dev/null 2>"$tmp/e"; r=$?
+	check "fcgi_base_url $u is refused with 78, named" test "$r" = 78 -a -n "$(grep fcgi_base_url "$tmp/e")"
+done
+JOKES_FCGI_BASE_URL=javascript:x "$fcgi" -n >/dev/null 2>&1; r=$?
+check "fcgi_base_url from the environment is checked too" test "$r" = 78
 "$fcgi" --bogus 2>/dev/null; r=$?
 check "an unknown argument is a usage error (64)" test "$r" = 64
 
@@ -239,6 +249,15 @@ for w in want:
     assert w in texts, w
 PY
 check "feed: ]]> is escaped" bash -c "! grep -q ']]>' '$tmp/b'"
+cgi "$db" PATH_INFO=/feed.atom JOKES_FCGI_BASE_URL=https://jokes.example.org/ HTTP_HOST=attacker.example
+check "feed: fcgi_base_url, not Host, makes the links" bash -c \
+	"grep -q '<id>https://jokes.example.org/jokes/</id>' '$tmp/b' && ! grep -q attacker '$tmp/b' '$tmp/h'"
+check "CSP: an https base allows wss:// to its host only" \
+	bash -c "grep -i '^content-security-policy:' '$tmp/h' | grep -q \"'self' wss://jokes.example.org;\""
+cgi "$db" PATH_INFO=/feed.atom HTTP_HOST=127.0.0.1 SERVER_PORT=8080
+check "feed without a base URL: Host without a port gets SERVER_PORT" grep -q '<id>http://127.0.0.1:8080/jokes/</id>' "$tmp/b"
+cgi "$db" PATH_INFO=/feed.atom HTTP_HOST=127.0.0.1 SERVER_PORT=80
+check "feed without a base URL: no :80 for http" grep -q '<id>http://127.0.0.1/jokes/</id>' "$tmp/b"
 
 # --- the static assets ---------------------------------------------------------------------
 check "static/jokes.css exists with a dark scheme" grep -q 'prefers-color-scheme: dark' "$root/static/jokes.css"
@@ -249,3 +268,26 @@ check "static/jokes.js resumes with ?since= and fills gaps from the API" \
 if command -v node >/dev/null; then
 	check "static/jokes.js parses" node --check "$root/static/jokes.js"
 fi
+
+# --- a database that fails a query: 503 and never cached; repaired: the jokes again ---------
+# (pages of 100, so that the first page reaches the damaged older jokes)
+big=JOKES_FCGI_PAGE_SIZE=100
+cgi "$db" $big
+good=$(articles)
+db_break "$db"
+for qs in "" "since=1" "q=penguin" "before=20"; do
+	cgi "$db" $big QUERY_STRING="$qs"
+	check "damaged database, ?$qs: 503, no-store, no ETag, Retry-After" \
+		test "$status" = 503 -a "$(header Cache-Control)" = no-store -a -z "$(header ETag)" \
+		-a -n "$(header Retry-After)"
+done
+check "damaged database: the page says so" grep -q 'cannot be read right now' "$tmp/b"
+cgi "$db" PATH_INFO=/feed.atom
+check "damaged database: the feed is 503 no-store" test "$status" = 503 -a "$(header Cache-Control)" = no-store
+cgi "$db" $big PATH_INFO=/api/jokes
+check "damaged database: the API is 503 no-store" test "$status" = 503 -a "$(header Cache-Control)" = no-store
+cgi "$db" PATH_INFO=/3
+check "damaged database: an old permalink is 503, not 404" test "$status" = 503
+db_mend "$db"
+cgi "$db" $big
+check "repaired database: every joke again" test "$status" = 200 -a "$(articles)" = "$good" -a "$(articles | wc -w)" -gt 50
