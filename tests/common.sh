@@ -7,6 +7,7 @@
 #   check NAME CMD...           runs CMD (its stdout goes to stderr), ok when it succeeds;
 #                               returns CMD's status
 #   verdict STATUS NAME [DETAIL]  ok when STATUS is 0 (after a compound test: verdict $? …)
+# and free_port, wait_sock, wait_url (below).
 # $pids: processes stopped on exit by PID: TERM, up to 2 s to end, then KILL with their
 # children. A script adds its own clean-up with at_exit 'COMMAND'.
 # Files a test makes get the modes of an ordinary deployment whatever umask the caller had
@@ -28,6 +29,12 @@ check() {
 	return "$rc"
 }
 at_exit() { exit_hooks+=("$1"); }
+
+# free_port: a TCP port free on 127.0.0.1 now
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# wait_sock PATH / wait_url URL: up to 5 s (10 s) for a socket file / any HTTP answer
+wait_sock() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.05; done; return 1; }
+wait_url() { for _ in $(seq 100); do curl -s -o /dev/null --max-time 1 "$1" && return 0; sleep 0.1; done; return 1; }
 
 cleanup() {
 	local p h left

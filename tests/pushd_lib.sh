@@ -12,10 +12,6 @@ DBPUT=$ROOT/build/tools/pushd-dbput
 T=$tmp
 declare -n PIDS=pids
 
-free_port() {
-	python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
-}
-
 # start_pushd NAME [--key=value ...]: config in $T/NAME.conf; sets PORT, MPORT, PID, LOG
 start_pushd() {
 	local name=$1; shift

@@ -37,7 +37,6 @@ as() { # UID GROUPS CMD...: run as UID, primary group jokes, supplementary GROUP
 		setpriv --reuid="$u" --regid="$J" --groups="$g" --inh-caps=-all -- "$@"
 	fi
 }
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 state=$tmp/state run=$tmp/run
 mkdir -p "$state" "$run" "$tmp/web/logs" "$tmp/web/tmp"
@@ -99,7 +98,7 @@ for p in "${pids[@]}"; do uids+="$(awk '/^Uid:/ {print $2}' "/proc/$p/status") "
 verdict $? "pushd and fcgi really run as uids $PUSHD and $FCGI" "$uids"
 
 # nginx: master root, workers www-data, the installed site template.
-p=$(port)
+p=$(free_port)
 tools/proxy-conf.sh nginx-site LISTEN="127.0.0.1:$p" STATIC_DIR="$tmp/static" CACHE_DIR="$tmp/web/cache" \
 	FCGI_SOCKET="$run/fcgi.sock" WS_SOCKET="$run/ws.sock" >"$tmp/web/jokes-site.conf"
 tools/proxy-conf.sh nginx-main PREFIX="$tmp/web" USER_LINE="user www-data;" WORKERS=1 \

@@ -7,9 +7,6 @@ db=$tmp/jokes.db
 conf=$tmp/jokes.conf
 printf 'db_path = %s\nlog_level = warn\nfcgi_page_size = 20\n' "$db" >"$conf"
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_sock() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.05; done; return 1; }
-wait_url() { for _ in $(seq 100); do curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 # fcgi_get SOCKET PATH_INFO [QUERY]: one request through cgi-fcgi into $tmp/h and $tmp/b
 fcgi_get() {
 	env -i REQUEST_METHOD=GET SCRIPT_NAME=/jokes PATH_INFO="$2" QUERY_STRING="${3:-}" \

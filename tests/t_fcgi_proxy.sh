@@ -6,9 +6,6 @@
 db=$tmp/jokes.db
 "$insert" "$db" --generate 60 && echo 'the newest joke' | "$insert" "$db"
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_sock() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.05; done; return 1; }
-wait_up() { for _ in $(seq 100); do curl -s -o /dev/null --max-time 1 "$1" && return 0; sleep 0.1; done; return 1; }
 # get URL [curl args...]: headers into $tmp/h, body into $tmp/b, status into $code
 get() { local u=$1; shift; code=$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' "$@" "$u"); }
 cache_files() { find "$1" -type f 2>/dev/null | wc -l; }
@@ -49,7 +46,7 @@ render nginx-site >"$ng/jokes-site.conf" && render nginx-main >"$ng/nginx.conf" 
 	nok "nginx configuration renders"
 nginx -p "$ng/" -c "$ng/nginx.conf" -e "$ng/logs/error.log" &
 pids+=($!)
-check "nginx: up on port $nport" wait_up "$nbase/jokes/"
+check "nginx: up on port $nport" wait_url "$nbase/jokes/"
 
 get "$nbase/jokes/"
 check "nginx, damaged database: /jokes/ is 503 with no-store, no ETag" \
@@ -119,7 +116,7 @@ if command -v lighttpd >/dev/null; then
 		lighttpd -D -f "$lt/lighttpd.conf" 2>"$lt/logs/stderr" &
 		pids+=($!)
 		u=http://127.0.0.1:$lport
-		check "lighttpd: up on port $lport" wait_up "$u/jokes/"
+		check "lighttpd: up on port $lport" wait_url "$u/jokes/"
 		get "$u/jokes/feed.atom"
 		check "lighttpd: the feed's id and links are $lbase/jokes/... (path kept, one slash)" \
 			feed_base "$tmp/b" "$lbase"

@@ -7,16 +7,15 @@ cd "$(dirname "$0")/.."
 . tests/common.sh jokes-t-run
 runpid=
 at_exit '[ -n "$runpid" ] && kill "$runpid" 2>/dev/null && wait "$runpid" 2>/dev/null'
-port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 count() { curl -s --max-time 2 "http://127.0.0.1:$1/jokes/" | grep -c '<article class="joke'; }
 
 for proxy in nginx lighttpd; do
-	p=$(port)
+	p=$(free_port)
 	dir=$tmp/$proxy
 	mkdir -p "$dir"
 	# The joke APIs are pointed at a closed port: offline, the bundled collection serves.
 	JOKES_RUN_DIR=$dir JOKES_EVERY=2 JOKES_FETCH_SOURCES=chucknorris,bundled \
-		JOKES_FETCH_CHUCKNORRIS_URL="http://127.0.0.1:$(port)/none" \
+		JOKES_FETCH_CHUCKNORRIS_URL="http://127.0.0.1:$(free_port)/none" \
 		tools/run.sh "$proxy" "$p" >"$tmp/$proxy.out" 2>"$tmp/$proxy.err" &
 	runpid=$!
 	for _ in $(seq 100); do grep -q '^open ' "$tmp/$proxy.out" 2>/dev/null && break; sleep 0.1; done
