@@ -60,3 +60,18 @@ with open(db, "r+b") as f:
 PY
 }
 db_mend() { cat "$1.good" >"$1"; }
+
+# start_lighttpd DIR PORT CONF VAR=VALUE...: lighttpd from tools/proxy-conf.sh lighttpd-main in
+# DIR on 127.0.0.1:PORT with jokes-fcgi's config CONF (VARs: MODE, FCGI_SOCKET, FCGI_PROCS);
+# sets $u to its URL. Returns 1 when the configuration does not render.
+start_lighttpd() {
+	local lt=$1 port=$2 conf=$3
+	shift 3
+	mkdir -p "$lt/logs" "$lt/tmp" "$lt/htdocs"
+	"$root/tools/proxy-conf.sh" lighttpd-main PREFIX="$lt" STATIC_DIR="$root/static" \
+		WS_SOCKET="$tmp/ws.sock" FCGI_BIN="$fcgi" CONFIG="$conf" BIND=127.0.0.1 PORT="$port" \
+		"$@" >"$lt/lighttpd.conf" 2>"$tmp/lt.err" || return 1
+	lighttpd -D -f "$lt/lighttpd.conf" 2>"$lt/logs/stderr" &
+	pids+=($!)
+	u=http://127.0.0.1:$port
+}

@@ -114,13 +114,8 @@ fi
 # --- 4. plain CGI under lighttpd (no PATH_INFO guarantees) ---------------------------------
 if command -v lighttpd >/dev/null; then
 	port=$(free_port)
-	lt=$tmp/lighttpd; mkdir -p "$lt/logs" "$lt/tmp" "$lt/htdocs"
-	if "$root/tools/proxy-conf.sh" lighttpd-main MODE=cgi PREFIX="$lt" STATIC_DIR="$root/static" \
-		FCGI_SOCKET="$tmp/unused.sock" WS_SOCKET="$tmp/ws.sock" FCGI_BIN="$fcgi" CONFIG="$conf" \
-		BIND=127.0.0.1 PORT="$port" >"$lt/lighttpd.conf" 2>"$tmp/lt.err"; then
-		lighttpd -D -f "$lt/lighttpd.conf" 2>"$lt/logs/stderr" &
-		pids+=($!)
-		u=http://127.0.0.1:$port
+	lt=$tmp/lighttpd
+	if start_lighttpd "$lt" "$port" "$conf" MODE=cgi FCGI_SOCKET="$tmp/unused.sock"; then
 		check "lighttpd CGI: up" wait_url "$u/jokes/"
 		curl -s -o "$tmp/b" "$u/jokes/"
 		check "lighttpd CGI: / lists 20 jokes" test "$(articles | wc -w)" = 20
@@ -138,13 +133,8 @@ fi
 # --- 5. lighttpd spawns jokes-fcgi itself (bin-path: FastCGI on fd 0) -----------------------
 if command -v lighttpd >/dev/null; then
 	port=$(free_port)
-	lt=$tmp/lighttpd-spawn; mkdir -p "$lt/logs" "$lt/tmp" "$lt/htdocs"
-	if "$root/tools/proxy-conf.sh" lighttpd-main MODE=spawn PREFIX="$lt" STATIC_DIR="$root/static" \
-		FCGI_SOCKET="$tmp/lt-spawn.sock" WS_SOCKET="$tmp/ws.sock" FCGI_BIN="$fcgi" CONFIG="$conf" \
-		FCGI_PROCS=1 BIND=127.0.0.1 PORT="$port" >"$lt/lighttpd.conf" 2>"$tmp/lt.err"; then
-		lighttpd -D -f "$lt/lighttpd.conf" 2>"$lt/logs/stderr" &
-		pids+=($!)
-		u=http://127.0.0.1:$port
+	lt=$tmp/lighttpd-spawn
+	if start_lighttpd "$lt" "$port" "$conf" MODE=spawn FCGI_SOCKET="$tmp/lt-spawn.sock" FCGI_PROCS=1; then
 		check "lighttpd bin-path: up" wait_url "$u/jokes/"
 		curl -s -o "$tmp/b" "$u/jokes/31"
 		check "lighttpd bin-path: permalink routed" test "$(articles)" = "31 "

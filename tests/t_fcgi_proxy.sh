@@ -109,13 +109,7 @@ if command -v lighttpd >/dev/null; then
 	"$fcgi" -c "$lconf" --socket "$lsock" 2>>"$tmp/fcgi.log" &
 	pids+=($!)
 	wait_sock "$lsock" || nok "lighttpd's jokes-fcgi: the socket appears"
-	lt=$tmp/lighttpd; mkdir -p "$lt/logs" "$lt/tmp" "$lt/htdocs"
-	if "$root/tools/proxy-conf.sh" lighttpd-main MODE=socket PREFIX="$lt" STATIC_DIR="$root/static" \
-		FCGI_SOCKET="$lsock" WS_SOCKET="$tmp/ws.sock" FCGI_BIN="$fcgi" CONFIG="$lconf" \
-		BIND=127.0.0.1 PORT="$lport" >"$lt/lighttpd.conf" 2>"$tmp/lt.err"; then
-		lighttpd -D -f "$lt/lighttpd.conf" 2>"$lt/logs/stderr" &
-		pids+=($!)
-		u=http://127.0.0.1:$lport
+	if start_lighttpd "$tmp/lighttpd" "$lport" "$lconf" MODE=socket FCGI_SOCKET="$lsock"; then
 		check "lighttpd: up on port $lport" wait_url "$u/jokes/"
 		get "$u/jokes/feed.atom"
 		check "lighttpd: the feed's id and links are $lbase/jokes/... (path kept, one slash)" \
