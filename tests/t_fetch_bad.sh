@@ -156,8 +156,8 @@ took=$(($(ms) - t0))
 check "chucknorris drips: the next source's joke is stored in the same run, exit 0" \
 	test "$RC" = 0 -a "$(sql 'SELECT source FROM jokes')" = icanhazdadjoke
 check "chucknorris drips: asked once, not retried after its timeout" test "$(requests chucknorris)" = 1
-check "chucknorris drips: it had half the budget (2000 ms), one warning" \
-	test "$(wc -l <"$T/err")" = 1 -a -n "$(grep 'warn: chucknorris: timed out after 2000 ms; trying the next source' "$T/err")"
+check "chucknorris drips: it had half the budget (about 2000 ms), one warning" \
+	test "$(wc -l <"$T/err")" = 1 -a -n "$(grep -E 'warn: chucknorris: timed out after (19[5-9][0-9]|2000) ms; trying the next source' "$T/err")"
 check "chucknorris drips: within the budget (4000, took $took ms)" test "$took" -ge 1900 -a "$took" -lt 4000
 # a resting source after it needs no share: the slow one may use all that is left
 fresh
