@@ -37,7 +37,10 @@ void fetch_free(struct fetch *f);
 
 /*
  * One fetch that gives up on network sources at deadline_ms (CLOCK_MONOTONIC, ms); the
- * bundled source needs no network and is always tried when it is in the list.
+ * bundled source needs no network and is always tried when it is in the list. Each network
+ * source may use an equal share of the time left, shared with the network sources after it
+ * that are not resting; a timeout is not retried. A joke stored counts as FETCH_STORED even
+ * when saving its source's rest fails afterwards (one warning).
  */
 enum fetch_result fetch_run(struct fetch *f, int64_t deadline_ms, struct joke *j);
 

@@ -1,6 +1,8 @@
 /* http.c - bounded GET requests with libcurl for the joke sources. */
 #include "http.h"
 
+#include "joke.h"
+
 #include <ctype.h>
 #include <curl/curl.h>
 #include <stdio.h>
@@ -91,7 +93,7 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 		vlen = n - 12 < sizeof(value) - 1 ? n - 12 : sizeof(value) - 1;
 		memcpy(value, data + 12, vlen);
 		value[vlen] = '\0';
-		r->retry_after = http_retry_after(value, time(NULL));
+		r->retry_after = http_retry_after(value, (time_t)(joke_wall_ms() / 1000));
 	}
 	return n;
 }
@@ -142,6 +144,13 @@ set_options(CURL *curl, const struct http_request *req, struct http_client *c)
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+	/*
+	 * Ask for every encoding libcurl decodes (gzip, deflate, br, zstd as built) and decode
+	 * what comes, asked or not. on_body sees the decoded bytes, so max_body caps the decoded
+	 * size and a small compressed bomb stops there; MAXFILESIZE only refuses a declared
+	 * Content-Length (compressed) over the cap before reading.
+	 */
+	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body);
 }
 
@@ -163,8 +172,10 @@ http_get(struct http_client *c, const struct http_request *req, struct http_resp
 		return 0;
 	if (s.over || rc == CURLE_FILESIZE_EXCEEDED)
 		snprintf(resp->err, sizeof(resp->err), "answer larger than %zu bytes", req->max_body);
-	else if (rc == CURLE_OPERATION_TIMEDOUT)
+	else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		resp->timed_out = 1;
 		snprintf(resp->err, sizeof(resp->err), "timed out after %ld ms", req->timeout_ms);
+	}
 	else
 		snprintf(resp->err, sizeof(resp->err), "%s", curl_easy_strerror(rc));
 	return -1;

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "db.h"
 #include "fetch.h"
+#include "joke.h"
 #include "lock.h"
 #include "log.h"
 #include "notify.h"
@@ -150,15 +151,6 @@ check_state_dir(const struct config *cfg)
 	return 0;
 }
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One fetch and its notify; returns the exit code of this slot. */
 static int
 one_fetch(struct fetch *f, const struct config *cfg, int64_t deadline_ms)
@@ -199,7 +191,7 @@ static int
 run_slots(struct fetch *f, const struct config *cfg, long every)
 {
 	int64_t window = cfg->fetch_window_secs * 1000, step = every * 1000;
-	int64_t now = wall_ms(), start = now - now % window, end = start + window;
+	int64_t now = joke_wall_ms(), start = now - now % window, end = start + window;
 	int rc = 0;
 
 	while (!stopping) {
@@ -214,13 +206,13 @@ run_slots(struct fetch *f, const struct config *cfg, long every)
 			rc = (int)r;
 		if (r == EX_IOERR || slot_end >= end)
 			break;
-		now = wall_ms();
+		now = joke_wall_ms();
 		if (slot_end > now) {
 			struct timespec ts = {(slot_end - now) / 1000, ((slot_end - now) % 1000) * 1000000};
 			while (!stopping && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 				;
 		}
-		now = wall_ms();
+		now = joke_wall_ms();
 		if (now >= end)
 			break;
 	}

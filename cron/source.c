@@ -96,21 +96,23 @@ source_json_object(const char *body, size_t len, char *err, size_t errsize)
 {
 	json_error_t jerr;
 	json_t *root;
-	char *fixed;
-	size_t n;
+	size_t bad;
 
 	if (len == 0) {
 		fail(err, errsize, "empty answer");
 		return NULL;
 	}
-	fixed = malloc(3 * len + 1);
-	if (fixed == NULL) {
-		fail(err, errsize, "out of memory");
+	/*
+	 * Refused, not repaired: a joke of U+FFFD marks is no joke, and the next source may
+	 * have a good one. jansson checks the bytes too, but says only "unable to decode byte".
+	 * \u escapes that make a lone surrogate are refused by jansson itself.
+	 */
+	bad = text_utf8_error(body, len);
+	if (bad < len) {
+		snprintf(err, errsize, "answer is not valid UTF-8 (byte %zu)", bad);
 		return NULL;
 	}
-	n = text_repair_utf8(body, len, fixed);
-	root = json_loadb(fixed, n, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
-	free(fixed);
+	root = json_loadb(body, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		snprintf(err, errsize, "not JSON: %.60s", jerr.text);
 		return NULL;

@@ -45,7 +45,7 @@ int source_parse_official(const char *body, size_t len, struct joke *j, char *er
 
 /* Helpers the parsers share (cron/source.c). */
 
-/* The body as a JSON object (invalid UTF-8 repaired to U+FFFD first), or NULL with err. */
+/* The body as a JSON object, or NULL with err (not valid UTF-8, not JSON, not an object). */
 json_t *source_json_object(const char *body, size_t len, char *err, size_t errsize);
 /* id: a string of 1..JOKE_SOURCE_ID_MAX printable ASCII bytes, or a non-negative integer. */
 int source_set_id(struct joke *j, const json_t *id, char *err, size_t errsize);

@@ -52,6 +52,5 @@ state_put(sqlite3 *db, const char *source, const struct source_state *st, int *b
 		return 0;
 	if (busy != NULL)
 		*busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
-	log_error("saving source state: %s", sqlite3_errmsg(db));
-	return -1;
+	return -1; /* the caller knows whether a joke was stored, and logs */
 }

@@ -12,7 +12,10 @@ struct source_state {
 
 /* Read the state of source (zeros when none is stored). 0, or -1 on a database error. */
 int state_get(sqlite3 *db, const char *source, struct source_state *st);
-/* Store it. 0, or -1 on a database error (logged); *busy set when the database was locked. */
+/*
+ * Store it. 0, or -1 on a database error, not logged (sqlite3_errmsg(db) says why); *busy
+ * set when the database was locked.
+ */
 int state_put(sqlite3 *db, const char *source, const struct source_state *st, int *busy);
 
 #endif

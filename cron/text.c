@@ -1,4 +1,4 @@
-/* text.c - UTF-8 repair, HTML entity decoding and control-character stripping of joke text. */
+/* text.c - UTF-8 checks, HTML entity decoding and control-character stripping of joke text. */
 #include "text.h"
 
 #include "joke.h"
@@ -9,25 +9,34 @@
 #include <string.h>
 
 size_t
-text_repair_utf8(const char *in, size_t len, char *out)
+text_utf8_error(const char *in, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0;
+	size_t i = 0;
 
 	while (i < len) {
-		size_t n = utf8_seq_len((const char *)s + i, len - i);
-		if (n == 0) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-			continue;
-		}
-		memcpy(out + o, s + i, n);
-		o += n;
+		size_t n = utf8_seq_len(in + i, len - i);
+		if (n == 0)
+			return i;
 		i += n;
 	}
-	out[o] = '\0';
-	return o;
+	return len;
+}
+
+/*
+ * Length of the noncharacter (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF) at s, a valid sequence
+ * of n bytes; 0 for any other character. U+FFFE and U+FFFF are not XML 1.0 characters
+ * (the Atom feed would not be well-formed); the others are not meant for interchange.
+ */
+static size_t
+nonchar_len(const unsigned char *s, size_t n)
+{
+	if (n == 3 && s[0] == 0xef && s[1] == 0xb7 && s[2] >= 0x90 && s[2] <= 0xaf)
+		return 3; /* U+FDD0..U+FDEF */
+	if (n == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe)
+		return 3; /* U+FFFE, U+FFFF */
+	if (n == 4 && (s[1] & 0x0f) == 0x0f && s[2] == 0xbf && s[3] >= 0xbe)
+		return 4; /* U+1FFFE .. U+10FFFF: the low 16 bits are FFFE or FFFF */
+	return 0;
 }
 
 /* UTF-8 encoding of cp into out (4 bytes room); returns the length, 0 if cp is not a scalar. */
@@ -145,7 +154,7 @@ put_clean(char *out, size_t *o, char c)
 	out[(*o)++] = c;
 }
 
-/* Step 2 and 3 into out (len + 1 bytes); returns the length. */
+/* Step 2 and 3 into out (len + 1 bytes); in is valid UTF-8 (NUL allowed); returns the length. */
 static size_t
 strip_controls(const char *in, size_t len, char *out)
 {
@@ -154,6 +163,11 @@ strip_controls(const char *in, size_t len, char *out)
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = s[i];
+		size_t skip = c >= 0xef ? nonchar_len(s + i, utf8_seq_len(in + i, len - i)) : 0;
+		if (skip > 0) {
+			i += skip - 1; /* a noncharacter */
+			continue;
+		}
 		if (c == '\t')
 			put_clean(out, &o, ' ');
 		else if (c == '\r') {

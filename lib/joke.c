@@ -83,10 +83,19 @@ joke_time_valid(const char *t)
 	       sec <= 60;
 }
 
+int64_t
+joke_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 joke_time_now(char *out)
 {
-	time_t now = time(NULL);
+	time_t now = (time_t)(joke_wall_ms() / 1000);
 	struct tm tm;
 
 	gmtime_r(&now, &tm);

@@ -37,7 +37,14 @@ int joke_source_valid(const char *name);
 /* 1 when t is "YYYY-MM-DDTHH:MM:SSZ" with digits in range. */
 int joke_time_valid(const char *t);
 
-/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into out[JOKE_TIME_LEN + 1]. */
+/*
+ * CLOCK_REALTIME in milliseconds: the one wall clock of jokes-fetch (slots, fetched_at,
+ * rests). glibc's time() reads a coarser clock that can lag it by a tick, so a fetch
+ * started at a whole second by this clock could be stamped with the second before.
+ */
+int64_t joke_wall_ms(void);
+
+/* Current UTC time (joke_wall_ms) as "YYYY-MM-DDTHH:MM:SSZ" into out[JOKE_TIME_LEN + 1]. */
 void joke_time_now(char *out);
 
 /*

@@ -16,7 +16,8 @@ Endpoints, in the shapes of the real APIs (query strings are ignored):
                                     its even requests {"error":false,"type":"twopart","setup":"…",
                                     "delivery":"…","id":18,…}
     GET /official/random_joke       {"type":"general","setup":"…","punchline":"…","id":17}
-By default every answer is a NEW joke (a counter gives a unique id and text).
+By default every answer is a NEW joke (a counter gives a unique id and text; /_reset does
+not restart it, so ids never repeat within one fake, whatever a test stored before).
 
 Control:
     POST /_control  {"source":"chucknorris"|"*", "mode":MODE, "text":"…", "hex":"…", "times":N}
@@ -32,7 +33,11 @@ Control:
         array         a JSON array holding the joke object
         number        the text field is a number
         huge          a 10 MiB body (a JSON object with one long string)
-        drip          a JSON answer sent one byte a second
+        drip          the headers, then the JSON answer one byte a second
+        gzip          a new joke gzip-compressed with Content-Encoding: gzip, whether or not
+                      the request asked for it (Accept-Encoding)
+        gzip-bomb     a gzip answer of 64 KiB that decodes to 64 MiB (a JSON object with
+                      one long string)
         redirect-loop 302 to itself, forever
         429-seconds   429 with Retry-After: 120
         429-date      429 with Retry-After as an HTTP date 120 s ahead
@@ -40,15 +45,19 @@ Control:
         500-then-ok   one 500 answer, then ok
         500           HTTP 500 every time (jokeapi: its {"error":true,…} body)
         hang          accept the request and never answer
-    POST /_reset    modes back to ok, counts to zero, notify lines dropped
+    POST /_reset    modes back to ok, request counts to zero, notify lines dropped (the joke
+                    counter goes on)
     GET /_stats     {"chucknorris":N,"icanhazdadjoke":N,"jokeapi":N,"official":N}: requests
                     answered per source
-    GET /_headers   {SOURCE:{"User-Agent":…,"Accept":…}}: headers of its last request
+    GET /_headers   {SOURCE:{"User-Agent":…,"Accept":…,"Accept-Encoding":…}}: headers of its
+                    last request
     GET /_notify    {"lines":["…",…]} lines received on --notify-socket
 """
 
 import argparse
 import email.utils
+import gzip
+import io
 import json
 import os
 import socket
@@ -66,7 +75,7 @@ SOURCES = {
     "/official/random_joke": "official",
 }
 MODES = {"ok", "text", "same", "html", "truncated", "array", "number", "huge", "drip",
-         "redirect-loop", "429-seconds", "429-date", "503-seconds", "500-then-ok", "500",
+         "gzip", "gzip-bomb", "redirect-loop", "429-seconds", "429-date", "503-seconds", "500-then-ok", "500",
          "hang"}
 RAW_MARK = "\u0001RAW\u0001"  # placeholder replaced by the raw bytes of "hex"
 
@@ -77,7 +86,7 @@ class State:
         self.reset()
 
     def reset(self):
-        self.counter = 0
+        self.counter = getattr(self, "counter", 0)  # never restarted: ids stay unique
         self.requests = {name: 0 for name in set(SOURCES.values())}
         self.headers = {}
         self.modes = {}  # source -> dict(mode, text, hex, times)
@@ -191,7 +200,8 @@ class Handler(BaseHTTPRequestHandler):
         with STATE.lock:
             STATE.requests[source] += 1
             STATE.headers[source] = {"User-Agent": self.headers.get("User-Agent"),
-                                     "Accept": self.headers.get("Accept")}
+                                     "Accept": self.headers.get("Accept"),
+                                     "Accept-Encoding": self.headers.get("Accept-Encoding")}
             STATE.counter += 1
             n = STATE.counter
             k = STATE.requests[source]
@@ -232,6 +242,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.huge()
         if mode == "drip":
             return self.drip(encode(obj, None))
+        if mode == "gzip":
+            return self.send_body(200, gzip.compress(encode(obj, None)),
+                                  extra={"Content-Encoding": "gzip"})
+        if mode == "gzip-bomb":
+            return self.send_body(200, gzip_bomb(), extra={"Content-Encoding": "gzip"})
         if mode == "redirect-loop":
             return self.send_body(302, b"", "text/plain", {"Location": self.path})
         if mode in ("429-seconds", "503-seconds"):
@@ -278,6 +293,27 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(1)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+BOMB = []
+
+
+def gzip_bomb():
+    """64 MiB of JSON ({"id":"bomb","value":"xxx…"}) compressed once, about 64 KiB."""
+    if not BOMB:
+        size = 64 * 1024 * 1024
+        head, tail = b'{"id":"bomb","value":"', b'"}'
+        buf = io.BytesIO()
+        with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9, mtime=0) as z:
+            z.write(head)
+            chunk = b"x" * (1 << 20)
+            left = size - len(head) - len(tail)
+            while left > 0:
+                z.write(chunk[:min(left, len(chunk))])
+                left -= min(left, len(chunk))
+            z.write(tail)
+        BOMB.append(buf.getvalue())
+    return BOMB[0]
 
 
 class NotifyHandler(socketserver.StreamRequestHandler):

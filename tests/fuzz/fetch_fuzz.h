@@ -28,6 +28,8 @@ fetch_fuzz_one(source_parse_fn parse, const char *name, const uint8_t *data, siz
 	for (size_t i = 0; i < len; i++)
 		if (((unsigned char)j.text[i] < 0x20 && j.text[i] != '\n') || j.text[i] == 0x7f)
 			__builtin_trap();
+	if (strstr(j.text, "\xef\xbf\xbe") || strstr(j.text, "\xef\xbf\xbf")) /* U+FFFE, U+FFFF */
+		__builtin_trap();
 	len = strlen(j.source_id);
 	if (len == 0 || len > JOKE_SOURCE_ID_MAX)
 		__builtin_trap();

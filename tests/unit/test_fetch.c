@@ -1,4 +1,4 @@
-/* test_fetch.c - jokes-fetch: text cleaning, the four source parsers, Retry-After, source lists. */
+/* test_fetch.c - jokes-fetch: text cleaning and UTF-8, the source parsers, Retry-After, lists. */
 #include "../../cron/http.h"
 #include "joke.h"
 #include "log.h"
@@ -55,15 +55,35 @@ test_clean(void)
 }
 
 static void
-test_repair(void)
+test_noncharacters(void)
 {
-	char out[64];
+	/* U+FFFE, U+FFFF (not XML 1.0 characters) and the other noncharacters are dropped */
+	CHECK(CLEAN("a\xef\xbf\xbe" "b\xef\xbf\xbf" "c", "abc"));
+	CHECK(CLEAN("a\xef\xb7\x90" "b\xef\xb7\xaf" "c", "abc"));		 /* U+FDD0, U+FDEF */
+	CHECK(CLEAN("a\xf0\x9f\xbf\xbe" "b\xf4\x8f\xbf\xbf" "c", "abc")); /* U+1FFFE, U+10FFFF */
+	CHECK(CLEAN("a\xf3\xbf\xbf\xbe" "b", "ab"));			 /* U+FFFFE */
+	CHECK(CLEAN("&#xFFFE;x&#65535;y&#xfdd0;", "xy"));			 /* from entities */
+	CHECK(CLEAN("\xef\xbf\xbe \xef\xbf\xbf", NULL));			 /* nothing left */
+	/* their neighbours are characters and stay */
+	CHECK(CLEAN("\xef\xbf\xbd\xef\xb7\x8f\xef\xb7\xb0\xef\xbf\xbc",
+		    "\xef\xbf\xbd\xef\xb7\x8f\xef\xb7\xb0\xef\xbf\xbc"));	 /* FFFD FDCF FDF0 FFFC */
+	CHECK(CLEAN("\xf0\x9f\xbf\xbd\xf0\x9f\x98\x80\xf4\x8f\xbf\xbd",
+		    "\xf0\x9f\xbf\xbd\xf0\x9f\x98\x80\xf4\x8f\xbf\xbd"));	 /* 1FFFD 1F600 10FFFD */
+	CHECK(CLEAN("\xe2\xbf\xbe\xee\xbf\xbf", "\xe2\xbf\xbe\xee\xbf\xbf")); /* U+2FFE, U+EFFF */
+}
 
-	CHECK(text_repair_utf8("ok \xc3\xa9", 5, out) == 5 && strcmp(out, "ok \xc3\xa9") == 0);
-	CHECK(text_repair_utf8("A\xff" "B", 3, out) == 5 && strcmp(out, "A\xef\xbf\xbd" "B") == 0);
-	CHECK(text_repair_utf8("\xc3", 1, out) == 3 && strcmp(out, "\xef\xbf\xbd") == 0);
-	CHECK(text_repair_utf8("\xed\xa0\x80", 3, out) == 9); /* surrogate: three bad bytes */
-	CHECK(text_repair_utf8("\xc0\xaf", 2, out) == 6);     /* overlong */
+static void
+test_utf8_error(void)
+{
+	CHECK(text_utf8_error("ok \xc3\xa9", 5) == 5);
+	CHECK(text_utf8_error("nul\0ok", 6) == 6);
+	CHECK(text_utf8_error("A\xff" "B", 3) == 1);
+	CHECK(text_utf8_error("ab\xc3", 3) == 2);		/* cut short */
+	CHECK(text_utf8_error("\xed\xa0\x80", 3) == 0);	/* a surrogate */
+	CHECK(text_utf8_error("x\xc0\xaf", 3) == 1);		/* overlong */
+	CHECK(text_utf8_error("\xf4\x90\x80\x80", 4) == 0); /* above U+10FFFF */
+	CHECK(text_utf8_error("\x80", 1) == 0);		/* stray continuation byte */
+	CHECK(text_utf8_error("\xef\xbf\xbe", 3) == 3);	/* U+FFFE is valid UTF-8 */
 }
 
 static int
@@ -111,7 +131,28 @@ test_chucknorris(void)
 	CHECK(REFUSED(f, "{\"id\":\"a\",\"id\":\"b\",\"value\":\"dup keys\"}"));
 	CHECK(REFUSED(f, ""));
 	CHECK(parse_ok(f, "{\"id\":\"n\",\"value\":\"nul\\u0000gone\"}", "n", "nulgone"));
-	CHECK(parse_ok(f, "{\"id\":\"u\",\"value\":\"A\xff" "B\"}", "u", "A\xef\xbf\xbd" "B"));
+	/* not valid UTF-8: refused, never repaired to U+FFFD (raw bytes or \\u escapes) */
+	CHECK(REFUSED(f, "{\"id\":\"u\",\"value\":\"A\xff" "B\"}"));
+	CHECK(REFUSED(f, "{\"id\":\"u\",\"value\":\"A\xc3\"}"));
+	CHECK(REFUSED(f, "{\"id\":\"u\",\"value\":\"\xed\xb2\x80\"}"));
+	CHECK(REFUSED(f, "{\"id\":\"u\",\"value\":\"\xc0\xaf\"}"));
+	CHECK(REFUSED(f, "{\"id\":\"u\",\"value\":\"lone \\udc80 low\"}"));
+	CHECK(REFUSED(f, "{\"id\":\"u\",\"value\":\"lone \\ud83d high\"}"));
+	CHECK(REFUSED(f, "{\"id\":\"u\",\"value\":\"swapped \\ude00\\ud83d\"}"));
+	CHECK(REFUSED(f, "{\"id\":\"u\",\"value\":\"ok\"}\xff"));
+	CHECK(parse_ok(f, "{\"id\":\"p\",\"value\":\"pair \\ud83d\\ude00\"}", "p",
+		       "pair \xf0\x9f\x98\x80"));
+	{
+		struct joke j;
+		char err[128] = "";
+		const char body[] = "{\"id\":\"u\",\"value\":\"A\xff" "B\"}";
+		CHECK(source_parse_chucknorris(body, sizeof(body) - 1, &j, err, sizeof(err)) < 0 &&
+		      strstr(err, "not valid UTF-8 (byte 20)") != NULL);
+	}
+	/* noncharacters from \\u escapes, raw bytes and entities are dropped */
+	CHECK(parse_ok(f, "{\"id\":\"n\",\"value\":\"a\\uFFFEb\\uffffc\\ufdd0d\"}", "n", "abcd"));
+	CHECK(parse_ok(f, "{\"id\":\"n\",\"value\":\"a\\ud83f\\udffeb\"}", "n", "ab"));
+	CHECK(parse_ok(f, "{\"id\":\"n\",\"value\":\"a\xef\xbf\xbe" "b&#xFFFF;c\"}", "n", "abc"));
 }
 
 static void
@@ -170,7 +211,8 @@ main(void)
 {
 	log_init("test_fetch", LOG_LEVEL_ERROR);
 	test_clean();
-	test_repair();
+	test_noncharacters();
+	test_utf8_error();
 	test_chucknorris();
 	test_others();
 	test_retry_after();
