@@ -213,6 +213,7 @@ static int worker_run(struct worker *w, int id)
 	static unsigned char buf[NOTIFY_MAX + 1];
 	struct epoll_event evs[1024], ev = {.events = EPOLLIN, .data.fd = LISTEN_TAG};
 
+	SHA1(buf, 0, buf); /* libcrypto sets itself up (~3 MB) at first use: not per connection */
 	w->ep = epoll_create1(EPOLL_CLOEXEC);
 	w->hs = calloc((size_t)w->cap, sizeof(*w->hs));
 	w->hlen = calloc((size_t)w->cap, sizeof(*w->hlen));

@@ -19,6 +19,7 @@
  * count of clients that got it, then p50, p99 and the time until all clients had it
  * (ms after the publish), user times first, then kernel times:
  *   msg received user_p50 user_p99 user_all kernel_p50 kernel_p99 kernel_all
+ * after a header whose message_bytes is the mean payload of the text messages received.
  * -b BURST: each publish yields BURST jokes (the line then covers all of them:
  * latencies of every joke of the burst, count = clients that got the whole burst).
  * -S SLOW: also open SLOW clients that never read (4 KB SO_RCVBUF), after the
@@ -52,6 +53,7 @@ struct conn {
 	uint64_t need;	       /* payload bytes still to skip */
 	int op, fin;
 	int text;	       /* inside a text message (its first frame seen) */
+	double bytes;	       /* payload bytes of the text messages */
 	size_t clen;
 	unsigned char ctl[128]; /* payload of a control frame (a ping is answered) */
 };
@@ -163,6 +165,8 @@ static void feed(struct conn *c, const unsigned char *p, size_t n, const struct 
 		c->op = c->hdr[0] & 15;
 		c->fin = c->hdr[0] >> 7;
 		c->clen = 0;
+		if (c->op == 1 || (c->op == 0 && c->text))
+			c->bytes += (double)len;
 		if (!len)
 			frame_done(c, t, rx);
 	}
@@ -274,6 +278,7 @@ static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 	for (int i = 0; i < count; i++) {
 		int got = cs[i].got;
 		(void)!write(out_fd, &got, sizeof(got));
+		(void)!write(out_fd, &cs[i].bytes, sizeof(cs[i].bytes));
 		(void)!write(out_fd, rx + (size_t)i * (size_t)nframes, sizeof(*rx) * (size_t)nframes);
 	}
 	_exit(0);
@@ -374,14 +379,14 @@ static void print_quantiles(double *lat, size_t n)
  * Per publish: p50, p99 and max over every client's latency for every joke of the
  * burst, by the user-side clock, then by the kernel's receive timestamps.
  */
-static void report(struct stamp **all, const int *gotv, const double *pub, int open_total)
+static void report(struct stamp **all, const int *gotv, const double *pub, int open_total, double msg_bytes)
 {
 	double *lu = malloc(sizeof(double) * (size_t)nclients * (size_t)burst);
 	double *lk = malloc(sizeof(double) * (size_t)nclients * (size_t)burst);
 
-	printf("# clients=%d connected=%d first_publish_ms=%.0f read_pause_us=%d\n"
+	printf("# clients=%d connected=%d first_publish_ms=%.0f read_pause_us=%d message_bytes=%.0f\n"
 	       "# msg received user_p50_ms user_p99_ms user_all_ms kernel_p50_ms kernel_p99_ms kernel_all_ms\n",
-	       nclients, open_total, pub[0], read_pause_us);
+	       nclients, open_total, pub[0], read_pause_us, msg_bytes);
 	for (int m = 0; m < nmsg; m++) {
 		size_t n = 0;
 		int whole = 0;
@@ -464,10 +469,14 @@ int main(int argc, char **argv)
 	for (int j = 0; j < nframes; j++)
 		all[j] = malloc(sizeof(**all) * (size_t)nclients);
 	int idx = 0;
+	double bytes = 0, msgs = 0;
 	for (int k = 0; k < nproc; k++) {
 		for (int i = 0; i < counts[k]; i++, idx++) {
-			if (read(outs[k], &gotv[idx], sizeof(int)) != sizeof(int))
+			double b = 0;
+			if (read(outs[k], &gotv[idx], sizeof(int)) != sizeof(int) ||
+			    read(outs[k], &b, sizeof(b)) != sizeof(b))
 				gotv[idx] = 0;
+			bytes += b, msgs += gotv[idx];
 			size_t want = sizeof(*rx) * (size_t)nframes, have = 0;
 			while (have < want) {
 				ssize_t r = read(outs[k], (char *)rx + have, want - have);
@@ -481,7 +490,7 @@ int main(int argc, char **argv)
 	}
 	while (wait(NULL) > 0)
 		;
-	report(all, gotv, pub, open_total);
+	report(all, gotv, pub, open_total, msgs ? bytes / msgs : 0);
 	if (nslow)
 		printf("# slow=%d closed_by_server=%d\n", nslow, slow_closed(slow));
 	return 0;
