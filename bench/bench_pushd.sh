@@ -17,7 +17,7 @@
 # (default: "bench 1", a frame of about 100 bytes) to all of them.
 # SYSCALLS=0 skips the strace pass; SYSCALL_N=1000 clients, SYSCALL_BYTES="100 2000" bytes of
 # joke text (100: a frame of about 190 bytes, a typical joke; 2000: the largest pushd takes).
-# Writes docs/perf/pushd-results.txt (RES=), docs/perf/pushd.png (PLOT=0: none); RAW=1 keeps
+# Writes docs/perf/pushd-results.txt (RES=), docs/perf/pushd.png (PNG=; PLOT=0: none); RAW=1 keeps
 # wsload's per-message lines as comments. Exits 1 if a client missed a joke.
 set -u
 cd "$(dirname "$0")/.."
@@ -119,7 +119,7 @@ CONF
 # its parent takes the same notify lines as pushd's and relays them (its CPU is counted)
 start_ideal() {
 	PORT=$(free_port)
-	"$ROOT/build/tools/ws_ideal" -p "$PORT" -N "$D/ideal.sock" -w "$WORKERS" 2>>"$D/ideal.log" &
+	"$ROOT/build/tools/ws_ideal" -p "$PORT" -N "$D/ideal.sock" -w "$WORKERS" 2>"$D/ideal.log" &
 	SPID=$!; PIDS+=("$SPID"); sleep 1
 	dbput_pub "$D/ideal.sock"
 	URL=/ws/jokes/
@@ -184,6 +184,10 @@ run_one() { # server N
 		[ "${ng:-0}" -gt 0 ] && echo "# proxied N=$n: nginx error.log has $ng descriptor/connection errors" | tee -a "$RES"
 	fi
 	stop_servers "$srv"
+	# the reference writes each frame once: a client whose socket did not take it whole was closed
+	[ "$srv" = ideal ] && awk -F'short_writes=' -v n="$n" '{s += $2} END {if (s) print "# ideal N=" n ": " s " frames not taken whole (those clients closed)"}' \
+		"$D/ideal.log" | tee -a "$RES"
+	return 0
 }
 
 # System calls of a server's workers over the publish phase: strace -c -f attached to each
@@ -217,7 +221,7 @@ count_syscalls() { # server N joke_bytes
 RES=${RES:-$ROOT/docs/perf/pushd-results.txt}
 mkdir -p "$(dirname "$RES")"
 {
-	echo "# $(date -u +%FT%TZ) $(nproc) cores; jokes-pushd workers=${PUSHD_WORKERS:-default($(nproc))}; nginx+nchan 2 workers; proxied = pushd behind the shipped nginx config, ${NGINX_WORKERS:-4} nginx workers, RSS/CPU = pushd + nginx; ideal = bench/ws_ideal, $WORKERS workers; joke text ${#TEXT} bytes"
+	echo "# $(date -u +%FT%TZ) $(nproc) cores; jokes-pushd workers=${PUSHD_WORKERS:-default($(nproc))}; nginx+nchan 2 workers; proxied = pushd behind the shipped nginx config, ${NGINX_WORKERS:-4} nginx workers, RSS/CPU = pushd + nginx; ideal = bench/ws_ideal, $WORKERS workers; joke text $((${#TEXT} + 2)) bytes"
 	echo "# user = clients' read() returned, kernel = SO_TIMESTAMPNS of that read; medians over $MSGS messages; cpu = all server processes from all-connected to the end; cpu_us_joke = cpu / (N * MSGS)"
 	echo "# server N connected min_got user_p50 user_p99 user_all kern_p50 kern_p99 kern_all KB/conn cpu_ms cpu_us_joke"
 } > "$RES"
@@ -281,8 +285,8 @@ if [ "${PLOT:-1}" = 1 ] && command -v gnuplot >/dev/null; then
 	{ grep '^median pushd' "$RES"; [ "$LARGE" != 0 ] && grep '^pushd' "$LRES" | awk '{print "median", $1, $2, $7, $10, $5, $6, $11, $13}'; } > "$D/p.dat"
 	grep '^median nchan' "$RES" > "$D/n.dat"; grep '^median proxied' "$RES" > "$D/x.dat"; grep '^median ideal' "$RES" > "$D/i.dat"
 	gnuplot <<GP
-set terminal png size 900,420
-set output "$ROOT/docs/perf/pushd.png"
+set terminal png size 900,420 noenhanced
+set output "${PNG:-$ROOT/docs/perf/pushd.png}"
 set multiplot layout 1,2
 set logscale x
 set xlabel "clients N"
