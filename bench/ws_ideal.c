@@ -43,13 +43,16 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
+struct client {	  /* indexed by descriptor */
+	char *hs;	  /* the upgrade request read so far (NULL: past the handshake) */
+	size_t hlen;
+	int pos;	  /* index in worker.open, or -1 */
+};
+
 struct worker {
 	int lfd, relay, ep, cap; /* cap: descriptors this process may hold */
-	char **hs;		 /* per fd: the upgrade request read so far (NULL: open or unused) */
-	size_t *hlen;
-	int *pos;  /* per fd: index in open[], or -1 */
-	int *open; /* descriptors of clients past the handshake */
-	int nopen;
+	struct client *c;
+	int *open, nopen; /* descriptors of clients past the handshake */
 	long accepted, refused, jokes, frames, short_writes;
 };
 
@@ -69,15 +72,14 @@ static int num(const char *arg, long lo, long hi, int *out)
 
 static void drop(struct worker *w, int fd)
 {
-	int i = w->pos[fd];
+	int i = w->c[fd].pos;
 
 	if (i >= 0) { /* swap the last open client into its place */
 		w->open[i] = w->open[--w->nopen];
-		w->pos[w->open[i]] = i;
-		w->pos[fd] = -1;
+		w->c[w->open[i]].pos = i;
 	}
-	free(w->hs[fd]);
-	w->hs[fd] = NULL;
+	free(w->c[fd].hs);
+	w->c[fd] = (struct client){NULL, 0, -1};
 	close(fd); /* also leaves the epoll set */
 }
 
@@ -137,19 +139,20 @@ static int upgrade(char *req, char *out, size_t size)
 static void handshake(struct worker *w, int fd)
 {
 	static const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-	char *req = w->hs[fd], ans[256];
-	ssize_t r = read(fd, req + w->hlen[fd], HEADER_MAX - w->hlen[fd]);
+	struct client *c = &w->c[fd];
+	char *req = c->hs, ans[256];
+	ssize_t r = read(fd, req + c->hlen, HEADER_MAX - c->hlen);
 
 	if (r <= 0) {
 		drop(w, fd);
 		return;
 	}
-	w->hlen[fd] += (size_t)r;
-	req[w->hlen[fd]] = '\0';
+	c->hlen += (size_t)r;
+	req[c->hlen] = '\0';
 	char *end = strstr(req, "\r\n\r\n");
-	if (end == NULL && w->hlen[fd] < HEADER_MAX)
+	if (end == NULL && c->hlen < HEADER_MAX)
 		return;
-	if (end == NULL || memchr(req, '\0', w->hlen[fd]) || (end[2] = '\0', upgrade(req, ans, sizeof(ans)))) {
+	if (end == NULL || memchr(req, '\0', c->hlen) || (end[2] = '\0', upgrade(req, ans, sizeof(ans)))) {
 		(void)!write(fd, bad, sizeof(bad) - 1);
 		w->refused++;
 		drop(w, fd);
@@ -160,9 +163,9 @@ static void handshake(struct worker *w, int fd)
 		drop(w, fd);
 		return;
 	}
-	free(w->hs[fd]);
-	w->hs[fd] = NULL;
-	w->pos[fd] = w->nopen;
+	free(c->hs);
+	c->hs = NULL;
+	c->pos = w->nopen;
 	w->open[w->nopen++] = fd;
 	w->accepted++;
 }
@@ -197,12 +200,10 @@ static void accept_all(struct worker *w)
 {
 	for (int fd; (fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
 		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
-		if (fd >= w->cap || (w->hs[fd] = malloc(HEADER_MAX + 1)) == NULL) {
+		if (fd >= w->cap || (w->c[fd].hs = malloc(HEADER_MAX + 1)) == NULL) {
 			close(fd);
 			continue;
 		}
-		w->hlen[fd] = 0;
-		w->pos[fd] = -1;
 		epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
 	}
 }
@@ -215,12 +216,12 @@ static int worker_run(struct worker *w, int id)
 
 	SHA1(buf, 0, buf); /* libcrypto sets itself up (~3 MB) at first use: not per connection */
 	w->ep = epoll_create1(EPOLL_CLOEXEC);
-	w->hs = calloc((size_t)w->cap, sizeof(*w->hs));
-	w->hlen = calloc((size_t)w->cap, sizeof(*w->hlen));
-	w->pos = calloc((size_t)w->cap, sizeof(*w->pos));
+	w->c = calloc((size_t)w->cap, sizeof(*w->c));
 	w->open = calloc((size_t)w->cap, sizeof(*w->open));
-	if (w->ep < 0 || !w->hs || !w->hlen || !w->pos || !w->open)
+	if (w->ep < 0 || !w->c || !w->open)
 		return 71;
+	for (int fd = 0; fd < w->cap; fd++)
+		w->c[fd].pos = -1;
 	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &ev);
 	ev.data.fd = RELAY_TAG;
 	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->relay, &ev);
@@ -236,7 +237,7 @@ static int worker_run(struct worker *w, int id)
 					stopping = 1;
 				else
 					publish(w, buf, (size_t)r);
-			} else if (w->hs[fd]) {
+			} else if (w->c[fd].hs) {
 				handshake(w, fd);
 			} else if (read(fd, buf, sizeof(buf)) <= 0) { /* pongs and closes: discarded */
 				drop(w, fd);

@@ -493,5 +493,10 @@ int main(int argc, char **argv)
 	report(all, gotv, pub, open_total, msgs ? bytes / msgs : 0);
 	if (nslow)
 		printf("# slow=%d closed_by_server=%d\n", nslow, slow_closed(slow));
+	for (int j = 0; j < nframes; j++)
+		free(all[j]);
+	free(all);
+	free(gotv);
+	free(rx);
 	return 0;
 }
