@@ -104,6 +104,11 @@ $(O)/tools/pushd-dbput: $(O)/tests/tools/pushd_dbput.o $(O)/libjokes.a
 $(O)/tools/wsload: bench/wsload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
+# libcrypto (libssl-dev) comes with libwebsockets-dev, which depends on it
+$(O)/tools/ws_ideal: bench/ws_ideal.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags libcrypto) $(LDFLAGS) -o $@ $< \
+		$(shell pkg-config --libs libcrypto)
 
 # --- jokes-fcgi (fcgi/) -------------------------------------------------------
 FCGI_OBJ := $(patsubst %.c,$(O)/%.o,$(filter-out fcgi/main.c,$(wildcard fcgi/*.c)))

@@ -53,7 +53,7 @@ run_pass() { # label slow_clients
 	wait "$MPID" "$SPID" 2>/dev/null
 	MPID=
 	SPID=
-	grep -v '^#' "$out" | while read -r m got p50 p99 all; do
+	grep -v '^#' "$out" | while read -r m got p50 p99 all _; do
 		printf '%-8s %5d %5d %6d %9s %9s %9s\n' "$1" "$m" "$BURST" "$got" "$p50" "$p99" "$all"
 	done
 	local closed t0 tc when=
@@ -69,7 +69,7 @@ run_pass() { # label slow_clients
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores; jokes-pushd default workers, default pushd_max_backlog (256)" \
 	"and ring (500); $N fast clients; $MSGS bursts of $BURST jokes of ~2 KB, $INTERVAL ms apart"
-echo "# pass     burst  jokes  whole_burst p50_ms p99_ms all_ms   (latency from the publisher's start, over every client and joke of the burst)"
+echo "# pass     burst  jokes  whole_burst p50_ms p99_ms all_ms   (user-side read times from the publisher's start, over every client and joke of the burst)"
 run_pass without 0
 run_pass with 1
 python3 - "$D/without.rows" "$D/with.rows" "$N" "$BURST" <<'PY'

@@ -1,16 +1,25 @@
-/* wsload.c - WebSocket fan-out load generator for make bench (pushd and nginx+nchan).
+/* wsload.c - WebSocket fan-out load generator for make bench (pushd, nginx+nchan, ws_ideal).
  *
  * usage: wsload -p PORT [-H HOST] [-u PATH] [-n CLIENTS] [-m MESSAGES] [-s SOURCES]
  *               [-P PUBLISH_CMD [-K]] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-b BURST] [-S SLOW]
+ *               [-R READ_PAUSE_US]
  * Opens CLIENTS WebSocket connections to HOST:PORT PATH (forking a child per
  * 18 000 sockets, binding source addresses 127.0.0.1..127.0.0.SOURCES), then
  * runs PUBLISH_CMD (sh -c) MESSAGES times, INTERVAL_MS apart, taking the time
- * just before each. Every text frame a client receives is matched, in order,
- * to a publish, at the time the client's kernel received it (SO_TIMESTAMPNS:
- * what the generator's own turn on the CPU adds is left out). -K: PUBLISH_CMD is a publisher that stays up (started once,
+ * just before each. Every text message a client receives is matched, in order,
+ * to a publish, with two times: "user", CLOCK_REALTIME right after the read()
+ * that completed the message returned (what a page's script sees), and
+ * "kernel", the receive timestamp the kernel gave that read (SO_TIMESTAMPNS:
+ * the generator's own turn on the CPU left out). Each child reads a socket as
+ * soon as epoll says it is readable; -R READ_PAUSE_US sleeps that long after
+ * each batch of events once all are connected (the old batching; 0 = none).
+ * -K: PUBLISH_CMD is a publisher that stays up (started once,
  * before the clients connect, so it can open its connection): each publish
- * is one line written to its standard input. Prints one line per message: fan-out latency p50, p99 and the
- * time until all clients had it (ms), and the count that got it.
+ * is one line written to its standard input. Prints one line per message: the
+ * count of clients that got it, then p50, p99 and the time until all clients had it
+ * (ms after the publish), user times first, then kernel times:
+ *   msg received user_p50 user_p99 user_all kernel_p50 kernel_p99 kernel_all
+ * after a header whose message_bytes is the mean payload of the text messages received.
  * -b BURST: each publish yields BURST jokes (the line then covers all of them:
  * latencies of every joke of the burst, count = clients that got the whole burst).
  * -S SLOW: also open SLOW clients that never read (4 KB SO_RCVBUF), after the
@@ -32,18 +41,19 @@
 #include <unistd.h>
 
 #define PER_PROC 18000
-#define READ_PAUSE_US 10000
 #define MAXMSG 64
 #define MAXFRAMES 4096
 
 struct conn {
 	int fd;
 	int state; /* 0 handshaking, 1 open, 2 dead */
-	int got;   /* text frames seen */
+	int got;   /* text messages seen */
 	size_t hlen;
 	unsigned char hdr[16]; /* partial frame header */
 	uint64_t need;	       /* payload bytes still to skip */
-	int op;
+	int op, fin;
+	int text;	       /* inside a text message (its first frame seen) */
+	double bytes;	       /* payload bytes of the text messages */
 	size_t clen;
 	unsigned char ctl[128]; /* payload of a control frame (a ping is answered) */
 };
@@ -73,7 +83,13 @@ static int cmp_d(const void *a, const void *b)
 static const char *host = "127.0.0.1", *path = "/ws/jokes/", *origin = NULL, *pubcmd = NULL;
 static int kept; /* -K */
 static int port, nclients = 1000, nmsg = 5, nsrc = 4, interval = 1000, waits = 10, burst = 1, nslow;
-static int nframes; /* nmsg * burst: text frames each client should see */
+static int read_pause_us; /* -R */
+static int nframes; /* nmsg * burst: text messages each client should see */
+
+/* When a read returned: user = CLOCK_REALTIME after it, kernel = its SO_TIMESTAMPNS (ms). */
+struct stamp {
+	double user, kernel;
+};
 
 static int dial(int i, const char *req, size_t reqlen, int rcvbuf)
 {
@@ -103,8 +119,22 @@ fail:
 	return -1;
 }
 
-/* Consume bytes of the frame stream; call back once per text frame. */
-static void feed(struct conn *c, const unsigned char *p, size_t n, double t, double *rx)
+/* A frame of c ended (header and payload read): a text message that ends here is counted. */
+static void frame_done(struct conn *c, const struct stamp *t, struct stamp *rx)
+{
+	if (c->op == 9)
+		pong(c);
+	if (c->op == 1)
+		c->text = 1;
+	if ((c->op == 0 || c->op == 1) && c->fin && c->text) {
+		c->text = 0;
+		if (c->got < nframes)
+			rx[c->got++] = *t;
+	}
+}
+
+/* Consume bytes of the frame stream read at t; stamp each text message that completes. */
+static void feed(struct conn *c, const unsigned char *p, size_t n, const struct stamp *t, struct stamp *rx)
 {
 	while (n) {
 		if (c->need) {
@@ -114,8 +144,8 @@ static void feed(struct conn *c, const unsigned char *p, size_t n, double t, dou
 				c->clen += k;
 			}
 			c->need -= k, p += k, n -= k;
-			if (!c->need && c->op == 9)
-				pong(c);
+			if (!c->need)
+				frame_done(c, t, rx);
 			continue;
 		}
 		c->hdr[c->hlen++] = *p++, n--;
@@ -130,19 +160,20 @@ static void feed(struct conn *c, const unsigned char *p, size_t n, double t, dou
 		else if (len == 127)
 			for (int k = 0; k < 8; k++)
 				len = len << 8 | c->hdr[2 + k];
-		if ((c->hdr[0] & 15) == 1 && c->got < nframes)
-			rx[c->got++] = t;
 		c->need = len;
 		c->hlen = 0;
 		c->op = c->hdr[0] & 15;
+		c->fin = c->hdr[0] >> 7;
 		c->clen = 0;
-		if (!len && c->op == 9)
-			pong(c);
+		if (c->op == 1 || (c->op == 0 && c->text))
+			c->bytes += (double)len;
+		if (!len)
+			frame_done(c, t, rx);
 	}
 }
 
-/* recv, with *t set to when the kernel received the data (CLOCK_REALTIME ms) if it says. */
-static ssize_t recv_stamped(int fd, unsigned char *buf, size_t size, double *t)
+/* recv; t->user is the clock right after it, t->kernel the kernel's receive time (or t->user). */
+static ssize_t recv_stamped(int fd, unsigned char *buf, size_t size, struct stamp *t)
 {
 	char ctl[CMSG_SPACE(sizeof(struct timespec))];
 	struct iovec iov = {buf, size};
@@ -150,12 +181,13 @@ static ssize_t recv_stamped(int fd, unsigned char *buf, size_t size, double *t)
 			    .msg_controllen = sizeof(ctl)};
 	ssize_t r = recvmsg(fd, &mh, 0);
 
+	t->user = t->kernel = now_ms();
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); r > 0 && cm; cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
 			struct timespec ts;
 
 			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			*t = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+			t->kernel = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 		}
 	return r;
 }
@@ -172,10 +204,10 @@ static int build_req(char *req, size_t size)
 /* Child: hold count clients; report rx times per client through out. */
 static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 {
-	char req[512];
+	char req[1024];
 	int reqlen = build_req(req, sizeof(req));
 	struct conn *cs = calloc((size_t)count, sizeof(*cs));
-	double *rx = calloc((size_t)count * (size_t)nframes, sizeof(double));
+	struct stamp *rx = calloc((size_t)count * (size_t)nframes, sizeof(*rx));
 	int ep = epoll_create1(0), open_n = 0;
 	unsigned char buf[65536];
 
@@ -205,12 +237,12 @@ static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 			break;
 		int n = epoll_wait(ep, evs, 4096, 100);
 		for (int k = 0; k < n; k++) {
-			double t = now_ms();
 			uint32_t i = evs[k].data.u32;
+			struct stamp t;
 			if (i == 0xffffffff) { /* parent: publishing done, linger then report */
 				int w;
 				(void)!read(go_fd, &w, sizeof(w));
-				end = t + w;
+				end = now_ms() + w;
 				epoll_ctl(ep, EPOLL_CTL_DEL, go_fd, NULL);
 				continue;
 			}
@@ -234,46 +266,64 @@ static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 				open_n++;
 				off = (size_t)(e + 4 - buf);
 			}
-			feed(c, buf + off, (size_t)r - off, t, rx + (size_t)i * (size_t)nframes);
+			feed(c, buf + off, (size_t)r - off, &t, rx + (size_t)i * (size_t)nframes);
 		}
 		/*
-		 * Once all are connected, read in batches: the kernel's timestamps keep
-		 * the figures exact, and fewer wake-ups leave the CPU to the server.
+		 * -R: once all are connected, read in batches (fewer wake-ups leave the CPU to
+		 * the server; the user times then include the pause, the kernel's do not).
 		 */
-		if (go == 2 && n > 0 && n < 4096)
-			usleep(READ_PAUSE_US);
+		if (read_pause_us && go == 2 && n > 0 && n < 4096)
+			usleep((useconds_t)read_pause_us);
 	}
 	for (int i = 0; i < count; i++) {
 		int got = cs[i].got;
 		(void)!write(out_fd, &got, sizeof(got));
-		(void)!write(out_fd, rx + (size_t)i * (size_t)nframes, sizeof(double) * (size_t)nframes);
+		(void)!write(out_fd, &cs[i].bytes, sizeof(cs[i].bytes));
+		(void)!write(out_fd, rx + (size_t)i * (size_t)nframes, sizeof(*rx) * (size_t)nframes);
 	}
 	_exit(0);
 }
 
+/* optarg as an integer in lo..hi, or fail: -1 (every option is checked, nothing is guessed). */
+static int num(const char *arg, long lo, long hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 static int opts(int argc, char **argv)
 {
-	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:b:S:")) != -1;) {
+	int bad = 0;
+
+	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:b:S:R:")) != -1;) {
 		switch (o) {
-		case 'p': port = (int)strtol(optarg, NULL, 10); break;
+		case 'p': bad |= num(optarg, 1, 65535, &port); break;
 		case 'H': host = optarg; break;
 		case 'u': path = optarg; break;
-		case 'n': nclients = (int)strtol(optarg, NULL, 10); break;
-		case 'm': nmsg = (int)strtol(optarg, NULL, 10); break;
-		case 's': nsrc = (int)strtol(optarg, NULL, 10); break;
+		case 'n': bad |= num(optarg, 1, PER_PROC * 64, &nclients); break;
+		case 'm': bad |= num(optarg, 1, MAXMSG, &nmsg); break;
+		case 's': bad |= num(optarg, 1, 254, &nsrc); break;
 		case 'P': pubcmd = optarg; break;
 		case 'K': kept = 1; break;
-		case 'i': interval = (int)strtol(optarg, NULL, 10); break;
+		case 'i': bad |= num(optarg, 0, 3600000, &interval); break;
 		case 'O': origin = optarg; break;
-		case 'w': waits = (int)strtol(optarg, NULL, 10); break;
-		case 'b': burst = (int)strtol(optarg, NULL, 10); break;
-		case 'S': nslow = (int)strtol(optarg, NULL, 10); break;
+		case 'w': bad |= num(optarg, 0, 3600, &waits); break;
+		case 'b': bad |= num(optarg, 1, MAXFRAMES, &burst); break;
+		case 'S': bad |= num(optarg, 0, 64, &nslow); break;
+		case 'R': bad |= num(optarg, 0, 1000000, &read_pause_us); break;
 		default: return -1;
 		}
 	}
 	nframes = nmsg * burst;
-	return port > 0 && nclients > 0 && nmsg > 0 && nmsg <= MAXMSG && burst > 0 && nframes <= MAXFRAMES &&
-			       nslow >= 0 && nslow <= 64 && nsrc > 0 && pubcmd
+	return !bad && port > 0 && nframes <= MAXFRAMES && pubcmd && strlen(path) < 256 && strlen(host) < 64 &&
+			       (!origin || strlen(origin) < 128)
 		       ? 0
 		       : -1;
 }
@@ -281,7 +331,7 @@ static int opts(int argc, char **argv)
 /* Open the clients that never read: a 4 KB receive buffer, the upgrade sent, nothing read. */
 static void open_slow(int *fds)
 {
-	char req[512];
+	char req[1024];
 	int reqlen = build_req(req, sizeof(req));
 
 	for (int i = 0; i < nslow; i++)
@@ -318,27 +368,43 @@ static int slow_closed(const int *fds)
 	return closed;
 }
 
-/* Per publish: p50, p99 and max over every client's latency for every joke of the burst. */
-static void report(double **all, const int *gotv, const double *pub, int open_total)
+/* p50, p99 and max of lat[0..n) (sorted here), printed; -1s when nobody got it. */
+static void print_quantiles(double *lat, size_t n)
 {
-	double *lat = malloc(sizeof(double) * (size_t)nclients * (size_t)burst);
+	qsort(lat, n, sizeof(double), cmp_d);
+	printf(" %.2f %.2f %.2f", n ? lat[n / 2] : -1, n ? lat[(size_t)((double)n * 0.99)] : -1, n ? lat[n - 1] : -1);
+}
 
-	printf("# clients=%d connected=%d first_publish_ms=%.0f\n# msg received p50_ms p99_ms all_ms\n", nclients,
-	       open_total, pub[0]);
+/*
+ * Per publish: p50, p99 and max over every client's latency for every joke of the
+ * burst, by the user-side clock, then by the kernel's receive timestamps.
+ */
+static void report(struct stamp **all, const int *gotv, const double *pub, int open_total, double msg_bytes)
+{
+	double *lu = malloc(sizeof(double) * (size_t)nclients * (size_t)burst);
+	double *lk = malloc(sizeof(double) * (size_t)nclients * (size_t)burst);
+
+	printf("# clients=%d connected=%d first_publish_ms=%.0f read_pause_us=%d message_bytes=%.0f\n"
+	       "# msg received user_p50_ms user_p99_ms user_all_ms kernel_p50_ms kernel_p99_ms kernel_all_ms\n",
+	       nclients, open_total, pub[0], read_pause_us, msg_bytes);
 	for (int m = 0; m < nmsg; m++) {
 		size_t n = 0;
 		int whole = 0;
 		for (int i = 0; i < nclients; i++) {
 			whole += gotv[i] >= (m + 1) * burst;
 			for (int j = m * burst; j < (m + 1) * burst; j++)
-				if (all[j][i] >= 0)
-					lat[n++] = all[j][i] - pub[m];
+				if (all[j][i].user >= 0) {
+					lu[n] = all[j][i].user - pub[m];
+					lk[n++] = all[j][i].kernel - pub[m];
+				}
 		}
-		qsort(lat, n, sizeof(double), cmp_d);
-		printf("%d %d %.2f %.2f %.2f\n", m + 1, whole, n ? lat[n / 2] : -1,
-		       n ? lat[(size_t)((double)n * 0.99)] : -1, n ? lat[n - 1] : -1);
+		printf("%d %d", m + 1, whole);
+		print_quantiles(lu, n);
+		print_quantiles(lk, n);
+		printf("\n");
 	}
-	free(lat);
+	free(lu);
+	free(lk);
 }
 
 int main(int argc, char **argv)
@@ -350,7 +416,8 @@ int main(int argc, char **argv)
 
 	if (opts(argc, argv)) {
 		fprintf(stderr, "usage: wsload -p PORT -P PUBLISH_CMD [-K] [-H HOST] [-u PATH] [-n CLIENTS] "
-				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-b BURST] [-S SLOW]\n");
+				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-b BURST] [-S SLOW] "
+				"[-R READ_PAUSE_US]\n");
 		return 64;
 	}
 	getrlimit(RLIMIT_NOFILE, &rl);
@@ -395,18 +462,22 @@ int main(int argc, char **argv)
 		int w = waits * 1000;
 		(void)!write(go[1], &w, sizeof(w));
 	}
-	/* gather: per joke, every client's arrival time (-1: never) */
-	double *rx = malloc(sizeof(double) * (size_t)nframes);
+	/* gather: per joke, every client's arrival times (user -1: never) */
+	struct stamp *rx = malloc(sizeof(*rx) * (size_t)nframes);
 	int *gotv = malloc(sizeof(int) * (size_t)nclients);
-	double **all = calloc((size_t)nframes, sizeof(double *));
+	struct stamp **all = calloc((size_t)nframes, sizeof(*all));
 	for (int j = 0; j < nframes; j++)
-		all[j] = malloc(sizeof(double) * (size_t)nclients);
+		all[j] = malloc(sizeof(**all) * (size_t)nclients);
 	int idx = 0;
+	double bytes = 0, msgs = 0;
 	for (int k = 0; k < nproc; k++) {
 		for (int i = 0; i < counts[k]; i++, idx++) {
-			if (read(outs[k], &gotv[idx], sizeof(int)) != sizeof(int))
+			double b = 0;
+			if (read(outs[k], &gotv[idx], sizeof(int)) != sizeof(int) ||
+			    read(outs[k], &b, sizeof(b)) != sizeof(b))
 				gotv[idx] = 0;
-			size_t want = sizeof(double) * (size_t)nframes, have = 0;
+			bytes += b, msgs += gotv[idx];
+			size_t want = sizeof(*rx) * (size_t)nframes, have = 0;
 			while (have < want) {
 				ssize_t r = read(outs[k], (char *)rx + have, want - have);
 				if (r <= 0)
@@ -414,13 +485,18 @@ int main(int argc, char **argv)
 				have += (size_t)r;
 			}
 			for (int j = 0; j < nframes; j++)
-				all[j][idx] = j < gotv[idx] ? rx[j] : -1;
+				all[j][idx] = j < gotv[idx] ? rx[j] : (struct stamp){-1, -1};
 		}
 	}
 	while (wait(NULL) > 0)
 		;
-	report(all, gotv, pub, open_total);
+	report(all, gotv, pub, open_total, msgs ? bytes / msgs : 0);
 	if (nslow)
 		printf("# slow=%d closed_by_server=%d\n", nslow, slow_closed(slow));
+	for (int j = 0; j < nframes; j++)
+		free(all[j]);
+	free(all);
+	free(gotv);
+	free(rx);
 	return 0;
 }
