@@ -1,6 +1,7 @@
 /* worker.c - a jokes-pushd worker: libwebsockets loop, clients, ring, broadcast. */
 #include "worker.h"
 
+#include "joke.h"
 #include "log.h"
 #include "origin.h"
 #include "ring.h"
@@ -587,10 +588,18 @@ static int cb_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
+/*
+ * The largest message pushd sends: a record of a whole notify line plus "type":"joke", and
+ * the frame header. lws 4.1.6 caps each send() at tx_packet_size, or at rx_buffer_size when
+ * that is 0: with 128 a 195-byte frame went out as two sends with a poll round between them,
+ * a 2 000-byte one as 15. tx_packet_size allocates nothing, so memory per client stays.
+ */
+#define PUSHD_TX_MAX (NOTIFY_LINE_MAX + 64)
+
 static const struct lws_protocols protocols[] = {
 	{"http", lws_callback_http_dummy, 0, 0, 0, NULL, 0},
 	/* rx_buffer_size 128: lws allocates it per connection; it is what sets memory per client */
-	{"jokes", cb_jokes, sizeof(struct pss), 128, 0, NULL, 0},
+	{"jokes", cb_jokes, sizeof(struct pss), 128, 0, NULL, PUSHD_TX_MAX},
 	{"pushd-raw", cb_raw, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}
 };

@@ -43,7 +43,7 @@ covered() { # PKG: listed, pulled in, or on every Debian system
 
 # Every command the Makefile, tools/ and tests/ run (bench/ and fuzz have their own sets).
 cmds="make gcc pkg-config ar nginx lighttpd spawn-fcgi curl flock /usr/bin/python3 cgi-fcgi pgrep
-ps setpriv prlimit timeout chromium cppcheck clang-tidy systemd-analyze node npm awk sed grep
+ps setpriv prlimit timeout strace chromium cppcheck clang-tidy systemd-analyze node npm awk sed grep
 getent sha256sum stat mktemp install dpkg-query"
 bad=
 for c in $cmds; do

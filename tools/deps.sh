@@ -20,9 +20,9 @@ build="gcc binutils make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-
 # Running (make run): the web servers, spawn-fcgi, curl (waits for them) and flock (util-linux).
 run="nginx lighttpd spawn-fcgi curl util-linux"
 # make test: Debian's python3 (fakes, clients), curl, cgi-fcgi (libfcgi-bin), procps (ps, pgrep),
-# util-linux (setpriv, prlimit, flock), Chromium and an emoji font for the page tests, cppcheck and
+# util-linux (setpriv, prlimit, flock), strace (sends per joke), Chromium and an emoji font for the page tests, cppcheck and
 # clang-tidy (make lint), systemd-analyze (package systemd).
-test="python3 curl libfcgi-bin procps util-linux chromium fonts-noto-color-emoji cppcheck clang-tidy systemd"
+test="python3 curl libfcgi-bin procps util-linux strace chromium fonts-noto-color-emoji cppcheck clang-tidy systemd"
 bench="python3 curl procps wrk libnginx-mod-nchan gnuplot-nox strace"
 fuzz="clang libclang-rt-14-dev"
 

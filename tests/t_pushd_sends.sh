@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# t_pushd_sends.sh - one send() per client per joke, short or as large as a joke gets: lws
+# 4.1.6 caps a send at rx_buffer_size (128 here) unless tx_packet_size is set, and then sends
+# the rest after a poll round (2 sends for a 195-byte frame, 15 for 2 000 bytes). Counted with
+# strace on the one worker while three clients receive one short and one 1 995-byte joke.
+. "$(dirname "$0")/pushd_lib.sh"
+if ! command -v strace >/dev/null; then
+	nok "strace is installed (make deps test)"
+	exit 1
+fi
+start_pushd s --pushd_workers=1 --pushd_ping_secs=3600 --log_level=warn
+worker=$(pgrep -P "$PID" | head -n1)
+check "one worker" test -n "$worker"
+
+long=$(printf 'x%.0s' $(seq 1990))
+WORKER=$worker LONG=$long py '
+import os, subprocess, sys, time
+from wsclient import WS
+T, dbput, port = os.environ["T"], os.environ["DBPUT"], int(os.environ["PORT"])
+clients = [WS(("127.0.0.1", port)) for _ in range(3)]
+print("ok - 3 clients upgraded" if all(c.status == 101 for c in clients) else "not ok - 3 clients upgraded", flush=True)
+strace = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=sendto,sendmsg,write,writev",
+                           "-o", T + "/strace.txt", "-p", os.environ["WORKER"]])
+time.sleep(0.5)  # strace attached
+for text in ("short", os.environ["LONG"]):
+    subprocess.run([dbput, T + "/jokes.db", "1", text, T + "/notify.sock"], check=True, capture_output=True)
+    got = [c.recv(5) for c in clients]
+    ok = all(m and m["type"] == "joke" and m["text"].startswith(text) for m in got)
+    print(("ok - " if ok else "not ok - ") + "every client got the %d-byte joke" % len(got[0]["text"] if got[0] else ""), flush=True)
+time.sleep(0.3)
+strace.terminate(); strace.wait()
+'
+# what the worker sent: one text frame ("\201…") per client per joke, and nothing else
+sends=$(grep -c 'sendto(' "$T/strace.txt")
+frames=$(grep -c 'sendto([0-9]*, "\\201' "$T/strace.txt")
+[ "$sends" = 6 ] && [ "$frames" = 6 ]
+verdict $? "2 jokes to 3 clients: 6 sends, one whole frame each, short and long ($sends sends)" \
+	"$(grep -o 'sendto([0-9]*, .* = [0-9]*' "$T/strace.txt" | cut -c1-20,80- | head -n 8 | tr '\n' ' ')"
