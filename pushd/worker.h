@@ -20,6 +20,7 @@ struct worker_args {
 	int index;
 	int listen_fd; /* non-blocking listening socket (TCP or Unix) */
 	int relay_fd;  /* the worker's end of the command socket */
+	long ring_slack; /* the ring's room beyond the replay window: pushd_max_backlog at start */
 	struct config *cfg;
 	struct stats *stats;
 };
