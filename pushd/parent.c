@@ -74,6 +74,7 @@ struct parent {
 	struct mconn mc[METRICS_CONNS];
 	int stopping;
 	time_t stop_deadline;
+	int poll_failed; /* poll() errors so far: logged once */
 };
 
 static int sig_pipe[2] = {-1, -1};
@@ -492,43 +493,95 @@ static void housekeeping(struct parent *p)
 	respawn_due(p);
 }
 
-enum { PF_SIG, PF_NOTIFY, PF_METRICS, PF_FIXED };
-enum { PF_NC = PF_FIXED, PF_MC = PF_NC + NOTIFY_CONNS, PF_W = PF_MC + METRICS_CONNS };
+/* What one entry of the poll() array stands for. */
+enum pkind { PK_SIG, PK_NOTIFY, PK_METRICS, PK_NCONN, PK_MCONN, PK_WORKER };
+
+struct pset {
+	struct pollfd fd[3 + NOTIFY_CONNS + METRICS_CONNS + STATS_WORKERS_MAX];
+	struct {
+		enum pkind kind;
+		int i;
+	} of[3 + NOTIFY_CONNS + METRICS_CONNS + STATS_WORKERS_MAX];
+	int n;
+};
+
+/*
+ * Only open descriptors go into the array: poll() refuses (EINVAL) an array
+ * longer than RLIMIT_NOFILE, even of -1 entries, and the loop would spin.
+ */
+static void pset_add(struct pset *ps, int fd, short events, enum pkind kind, int i)
+{
+	if (fd < 0)
+		return;
+	ps->fd[ps->n] = (struct pollfd){fd, events, 0};
+	ps->of[ps->n].kind = kind;
+	ps->of[ps->n].i = i;
+	ps->n++;
+}
+
+/* Handle one ready entry; the descriptor is checked again, an earlier handler may have closed it. */
+static void pset_handle(struct parent *p, const struct pset *ps, int k)
+{
+	int fd = ps->fd[k].fd, i = ps->of[k].i;
+
+	switch (ps->of[k].kind) {
+	case PK_SIG:
+		on_signals(p);
+		break;
+	case PK_NOTIFY:
+		if (!p->stopping)
+			notify_accept(p);
+		break;
+	case PK_METRICS:
+		metrics_accept(p);
+		break;
+	case PK_NCONN:
+		if (p->nc[i].fd == fd)
+			notify_read(p, &p->nc[i]);
+		break;
+	case PK_MCONN:
+		if (p->mc[i].fd == fd)
+			metrics_read(p, &p->mc[i]);
+		break;
+	case PK_WORKER:
+		if (p->w[i].pid > 0 && p->w[i].fd == fd)
+			flush_worker(p, i);
+		break;
+	}
+}
 
 static void loop_once(struct parent *p)
 {
-	struct pollfd pfd[PF_W + STATS_WORKERS_MAX];
+	static struct pset ps;
 	int64_t now = now_ms();
-	int n = PF_FIXED, timeout = 1000;
+	int timeout = 1000;
 
-	pfd[PF_SIG] = (struct pollfd){sig_pipe[0], POLLIN, 0};
-	pfd[PF_NOTIFY] = (struct pollfd){
-		p->stopping ? -1 : rest_poll_fd(&p->notify_rest, p->notify_fd, now, &timeout), POLLIN, 0};
-	pfd[PF_METRICS] =
-		(struct pollfd){rest_poll_fd(&p->metrics_rest, p->metrics_fd, now, &timeout), POLLIN, 0};
+	ps.n = 0;
+	pset_add(&ps, sig_pipe[0], POLLIN, PK_SIG, 0);
+	if (!p->stopping)
+		pset_add(&ps, rest_poll_fd(&p->notify_rest, p->notify_fd, now, &timeout), POLLIN,
+			 PK_NOTIFY, 0);
+	pset_add(&ps, rest_poll_fd(&p->metrics_rest, p->metrics_fd, now, &timeout), POLLIN,
+		 PK_METRICS, 0);
 	for (int i = 0; i < NOTIFY_CONNS; i++)
-		pfd[n++] = (struct pollfd){p->nc[i].fd, POLLIN, 0};
+		pset_add(&ps, p->nc[i].fd, POLLIN, PK_NCONN, i);
 	for (int i = 0; i < METRICS_CONNS; i++)
-		pfd[n++] = (struct pollfd){p->mc[i].fd, POLLIN, 0};
+		pset_add(&ps, p->mc[i].fd, POLLIN, PK_MCONN, i);
 	for (int i = 0; i < p->nworkers; i++)
-		pfd[n++] = (struct pollfd){cmdq_pending(&p->w[i].q) ? p->w[i].fd : -1, POLLOUT, 0};
-	if (poll(pfd, (nfds_t)n, timeout) < 0)
+		if (cmdq_pending(&p->w[i].q))
+			pset_add(&ps, p->w[i].fd, POLLOUT, PK_WORKER, i);
+	if (poll(ps.fd, (nfds_t)ps.n, timeout) < 0) {
+		if (errno == EINTR)
+			return;
+		/* cannot happen with open descriptors only; do not spin if it does */
+		if (!p->poll_failed++)
+			log_error("poll: %s", strerror(errno));
+		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
 		return;
-	if (pfd[PF_SIG].revents)
-		on_signals(p);
-	if (pfd[PF_NOTIFY].revents)
-		notify_accept(p);
-	if (pfd[PF_METRICS].revents)
-		metrics_accept(p);
-	for (int i = 0; i < NOTIFY_CONNS; i++)
-		if (pfd[PF_NC + i].revents && p->nc[i].fd >= 0)
-			notify_read(p, &p->nc[i]);
-	for (int i = 0; i < METRICS_CONNS; i++)
-		if (pfd[PF_MC + i].revents && p->mc[i].fd >= 0)
-			metrics_read(p, &p->mc[i]);
-	for (int i = 0; i < p->nworkers; i++)
-		if (pfd[PF_W + i].revents && p->w[i].pid > 0)
-			flush_worker(p, i);
+	}
+	for (int k = 0; k < ps.n; k++)
+		if (ps.fd[k].revents)
+			pset_handle(p, &ps, k);
 	housekeeping(p);
 }
 
