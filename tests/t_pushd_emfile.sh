@@ -12,7 +12,7 @@ BIN=$T/pushd-limited
 "$DBPUT" "$T/jokes.db" 1 seed >/dev/null
 start_pushd e --pushd_poll_secs=3600
 export PARENT=$PID LOG
-check "pushd runs with $NOFILE descriptors" test "$(curl -s "http://127.0.0.1:$MPORT/healthz")" = ok
+check "pushd runs with $NOFILE descriptors" test "$(curl -s --max-time 5 "http://127.0.0.1:$MPORT/healthz")" = ok
 check "its limit is $NOFILE" grep -q "^Max open files *$NOFILE *$NOFILE " "/proc/$PARENT/limits"
 
 py '
@@ -28,7 +28,7 @@ def cpu_ticks(pid):
 def logged(text):
     return sum(1 for l in open(os.environ["LOG"]) if text in l)
 def metric(name):
-    body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % os.environ["MPORT"]).read().decode()
+    body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % os.environ["MPORT"], timeout=5).read().decode()
     return [int(l.split()[1]) for l in body.splitlines() if l.startswith("jokes_pushd_" + name + " ")][0]
 
 ws = WS(("127.0.0.1", int(os.environ["PORT"])))

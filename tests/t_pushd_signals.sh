@@ -29,7 +29,7 @@ check "SIGHUP with pushd_max_backlog = 5000 still reloads the rest" hup "SIGHUP:
 check "the too large backlog is refused with one log line" \
 	test "$(grep -c "pushd_max_backlog = 5000 is more than the 256 .*keeping 8" "$LOG")" = 1
 check "no worker logs it again" test "$(grep -c "5000" "$LOG")" = 1
-check "still healthy" test "$(curl -s "http://127.0.0.1:$MPORT/healthz")" = ok
+check "still healthy" test "$(curl -s --max-time 5 "http://127.0.0.1:$MPORT/healthz")" = ok
 
 # backlog 8 is still in force: a client that stops reading is culled once more than 8 behind
 # (with 5000 it could lag by the whole ring), and its close frame says why, in exactly those bytes
@@ -41,7 +41,7 @@ addr = ("127.0.0.1", port)
 def check(what, cond):
     print(("ok - " if cond else "not ok - ") + what, flush=True)
 def metric(name):
-    body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % os.environ["MPORT"]).read().decode()
+    body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % os.environ["MPORT"], timeout=5).read().decode()
     return [int(l.split()[1]) for l in body.splitlines() if l.startswith("jokes_pushd_" + name + " ")][0]
 
 slow = WS(addr, rcvbuf=4096)
@@ -90,7 +90,7 @@ workers = [int(x) for x in os.environ["WORKERS"].split()]
 def check(what, cond):
     print(("ok - " if cond else "not ok - ") + what, flush=True)
 def metric(name):
-    body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % os.environ["MPORT"]).read().decode()
+    body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % os.environ["MPORT"], timeout=5).read().decode()
     return [int(l.split()[1]) for l in body.splitlines() if l.startswith("jokes_pushd_" + name + " ")][0]
 def logged(text):
     return open(os.environ["LOG"]).read().count(text)
