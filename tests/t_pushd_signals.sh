@@ -139,6 +139,8 @@ for c in cs:
         pass
 codes = [c.close_code for c in cs]
 check("the stop reached both workers: every client closed with 1001 (%s)" % set(codes), codes == [1001] * 10)
+check("with the reason \"going away\" (%s)" % set(c.close_reason for c in cs),
+      all(c.close_reason == b"going away" for c in cs))
 '
 wait "$PARENT"
 check "SIGTERM exits 0" test $? -eq 0
