@@ -1,9 +1,11 @@
 /* parent.c - sockets, notify relay, metrics, worker supervision (see parent.h). */
 #include "parent.h"
 
+#include "cmdq.h"
 #include "joke.h"
 #include "linebuf.h"
 #include "log.h"
+#include "reload.h"
 #include "sock.h"
 #include "stats.h"
 #include "worker.h"
@@ -28,12 +30,21 @@
 #define METRICS_IDLE_SECS 5
 #define METRICS_REQ_MAX 2048
 #define STOP_WAIT_SECS 6
+#define ACCEPT_PAUSE_MS 250	  /* a listener whose accept() failed rests this long */
+#define ACCEPT_SAY_MS (60 * 1000) /* and says so at most this often */
 
 struct wslot {
 	pid_t pid;     /* 0 when not running */
 	int fd;	       /* parent's end of the command socket */
 	int listen_fd; /* this worker's listener (the same fd for all in Unix mode) */
 	time_t started, respawn_at;
+	struct cmdq q; /* commands the socket could not take yet */
+};
+
+/* A listener whose accept() fails (out of descriptors) stays readable: rest it instead of spinning. */
+struct rest {
+	int64_t until; /* monotonic ms; not polled before then */
+	int64_t said;  /* when the last failure was logged (0: never) */
 };
 
 struct nconn {
@@ -55,10 +66,15 @@ struct parent {
 	int nworkers;
 	struct wslot w[STATS_WORKERS_MAX];
 	int notify_fd, metrics_fd;
+	struct rest notify_rest, metrics_rest;
+	/* the socket files bound at start: a reload may name others, these are ours to remove */
+	char notify_path[CONFIG_PATH_MAX], ws_path[CONFIG_PATH_MAX];
+	long ring_slack; /* pushd_max_backlog at start: what every worker's ring is made for */
 	struct nconn nc[NOTIFY_CONNS];
 	struct mconn mc[METRICS_CONNS];
 	int stopping;
 	time_t stop_deadline;
+	int poll_failed; /* poll() errors so far: logged once */
 };
 
 static int sig_pipe[2] = {-1, -1};
@@ -93,11 +109,21 @@ static int signals_init(void)
 
 /* --- workers ----------------------------------------------------------------- */
 
+/* Every command reaches every running worker; what its socket cannot take now waits (cmdq.h). */
 static void send_all(struct parent *p, char cmd)
 {
 	for (int i = 0; i < p->nworkers; i++)
-		if (p->w[i].pid > 0 && write(p->w[i].fd, &cmd, 1) < 0 && errno != EAGAIN)
+		if (p->w[i].pid > 0 && cmdq_send(&p->w[i].q, p->w[i].fd, cmd) < 0)
 			log_debug("worker %d: command: %s", i, strerror(errno));
+}
+
+static void flush_worker(struct parent *p, int i)
+{
+	if (cmdq_flush(&p->w[i].q, p->w[i].fd) < 0) {
+		/* the worker is gone: reap() restarts it, and a new one needs none of these */
+		log_debug("worker %d: command: %s", i, strerror(errno));
+		cmdq_reset(&p->w[i].q);
+	}
 }
 
 /* In the child: close what belongs to the parent and the other workers. */
@@ -137,7 +163,7 @@ static int spawn(struct parent *p, int i)
 		return -1;
 	}
 	if (pid == 0) {
-		struct worker_args a = {i, s->listen_fd, sv[1], p->cfg, p->stats};
+		struct worker_args a = {i, s->listen_fd, sv[1], p->ring_slack, p->cfg, p->stats};
 
 		close(sv[0]);
 		child_close(p, i);
@@ -150,6 +176,7 @@ static int spawn(struct parent *p, int i)
 	s->fd = sv[0];
 	s->started = time(NULL);
 	s->respawn_at = 0;
+	cmdq_reset(&s->q);
 	stats_set(&p->stats->w[i].pid, pid);
 	return 0;
 }
@@ -170,6 +197,7 @@ static void worker_gone(struct parent *p, int i, int status)
 	close(s->fd);
 	s->fd = -1;
 	s->pid = 0;
+	cmdq_reset(&s->q);
 	/* a worker dying at once would spin: wait a second before the next try */
 	s->respawn_at = time(NULL) - s->started < 2 ? time(NULL) + 1 : time(NULL);
 }
@@ -206,6 +234,50 @@ static int workers_alive(const struct parent *p)
 	for (int i = 0; i < p->nworkers; i++)
 		n += p->w[i].pid > 0;
 	return n;
+}
+
+/* --- resting a listener --------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * accept() on what: 1 when errno means "try again now" (nothing to take, a
+ * signal, a client that left), 0 after a real failure such as EMFILE: the
+ * connection stays queued and the listener readable, so poll() would return
+ * at once forever. The listener rests ACCEPT_PAUSE_MS; the failure is logged
+ * once a minute at most.
+ */
+static int accept_failed(struct rest *r, const char *what)
+{
+	int64_t now;
+
+	if (errno == EINTR || errno == ECONNABORTED)
+		return 1;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return 0;
+	now = now_ms();
+	r->until = now + ACCEPT_PAUSE_MS;
+	if (!r->said || now - r->said >= ACCEPT_SAY_MS) {
+		log_warn("%s: accept: %s; retrying every %d ms", what, strerror(errno), ACCEPT_PAUSE_MS);
+		r->said = now;
+	}
+	return 0;
+}
+
+/* The listener's descriptor for poll(), -1 while it rests; *timeout shrinks to its wake-up. */
+static int rest_poll_fd(const struct rest *r, int fd, int64_t now, int *timeout)
+{
+	if (fd < 0 || now >= r->until)
+		return fd;
+	if (r->until - now < *timeout)
+		*timeout = (int)(r->until - now);
+	return -1;
 }
 
 /* --- notify listener ---------------------------------------------------------- */
@@ -249,8 +321,11 @@ static void notify_accept(struct parent *p)
 		int fd = accept4(p->notify_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		int i;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (accept_failed(&p->notify_rest, "notify"))
+				continue;
 			return;
+		}
 		for (i = 0; i < NOTIFY_CONNS && p->nc[i].fd >= 0; i++)
 			;
 		if (i == NOTIFY_CONNS) {
@@ -330,8 +405,11 @@ static void metrics_accept(struct parent *p)
 		int fd = accept4(p->metrics_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		int i;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (accept_failed(&p->metrics_rest, "metrics"))
+				continue;
 			return;
+		}
 		for (i = 0; i < METRICS_CONNS && p->mc[i].fd >= 0; i++)
 			;
 		if (i == METRICS_CONNS) {
@@ -377,10 +455,17 @@ static void on_signals(struct parent *p)
 		if (sigs[i] == SIGCHLD) {
 			reap(p);
 		} else if (sigs[i] == SIGHUP) {
-			if (config_reload(p->cfg)) {
+			long asked;
+			int rc = reload_config(p->cfg, p->ring_slack, &asked);
+
+			if (rc == RELOAD_FAILED) {
 				log_warn("SIGHUP: the configuration has errors; keeping the old one");
 				continue;
 			}
+			if (rc == RELOAD_KEPT_BACKLOG)
+				log_warn("SIGHUP: pushd_max_backlog = %ld is more than the %ld the replay "
+					 "ring was made for at start; keeping %ld until a restart",
+					 asked, p->ring_slack, p->cfg->pushd_max_backlog);
 			log_set_level(p->cfg->log_level);
 			log_info("SIGHUP: configuration reloaded");
 			send_all(p, WORKER_CMD_RELOAD);
@@ -408,34 +493,95 @@ static void housekeeping(struct parent *p)
 	respawn_due(p);
 }
 
-enum { PF_SIG, PF_NOTIFY, PF_METRICS, PF_FIXED };
+/* What one entry of the poll() array stands for. */
+enum pkind { PK_SIG, PK_NOTIFY, PK_METRICS, PK_NCONN, PK_MCONN, PK_WORKER };
+
+struct pset {
+	struct pollfd fd[3 + NOTIFY_CONNS + METRICS_CONNS + STATS_WORKERS_MAX];
+	struct {
+		enum pkind kind;
+		int i;
+	} of[3 + NOTIFY_CONNS + METRICS_CONNS + STATS_WORKERS_MAX];
+	int n;
+};
+
+/*
+ * Only open descriptors go into the array: poll() refuses (EINVAL) an array
+ * longer than RLIMIT_NOFILE, even of -1 entries, and the loop would spin.
+ */
+static void pset_add(struct pset *ps, int fd, short events, enum pkind kind, int i)
+{
+	if (fd < 0)
+		return;
+	ps->fd[ps->n] = (struct pollfd){fd, events, 0};
+	ps->of[ps->n].kind = kind;
+	ps->of[ps->n].i = i;
+	ps->n++;
+}
+
+/* Handle one ready entry; the descriptor is checked again, an earlier handler may have closed it. */
+static void pset_handle(struct parent *p, const struct pset *ps, int k)
+{
+	int fd = ps->fd[k].fd, i = ps->of[k].i;
+
+	switch (ps->of[k].kind) {
+	case PK_SIG:
+		on_signals(p);
+		break;
+	case PK_NOTIFY:
+		if (!p->stopping)
+			notify_accept(p);
+		break;
+	case PK_METRICS:
+		metrics_accept(p);
+		break;
+	case PK_NCONN:
+		if (p->nc[i].fd == fd)
+			notify_read(p, &p->nc[i]);
+		break;
+	case PK_MCONN:
+		if (p->mc[i].fd == fd)
+			metrics_read(p, &p->mc[i]);
+		break;
+	case PK_WORKER:
+		if (p->w[i].pid > 0 && p->w[i].fd == fd)
+			flush_worker(p, i);
+		break;
+	}
+}
 
 static void loop_once(struct parent *p)
 {
-	struct pollfd pfd[PF_FIXED + NOTIFY_CONNS + METRICS_CONNS];
-	int n = PF_FIXED;
+	static struct pset ps;
+	int64_t now = now_ms();
+	int timeout = 1000;
 
-	pfd[PF_SIG] = (struct pollfd){sig_pipe[0], POLLIN, 0};
-	pfd[PF_NOTIFY] = (struct pollfd){p->stopping ? -1 : p->notify_fd, POLLIN, 0};
-	pfd[PF_METRICS] = (struct pollfd){p->metrics_fd, POLLIN, 0};
+	ps.n = 0;
+	pset_add(&ps, sig_pipe[0], POLLIN, PK_SIG, 0);
+	if (!p->stopping)
+		pset_add(&ps, rest_poll_fd(&p->notify_rest, p->notify_fd, now, &timeout), POLLIN,
+			 PK_NOTIFY, 0);
+	pset_add(&ps, rest_poll_fd(&p->metrics_rest, p->metrics_fd, now, &timeout), POLLIN,
+		 PK_METRICS, 0);
 	for (int i = 0; i < NOTIFY_CONNS; i++)
-		pfd[n++] = (struct pollfd){p->nc[i].fd, POLLIN, 0};
+		pset_add(&ps, p->nc[i].fd, POLLIN, PK_NCONN, i);
 	for (int i = 0; i < METRICS_CONNS; i++)
-		pfd[n++] = (struct pollfd){p->mc[i].fd, POLLIN, 0};
-	if (poll(pfd, (nfds_t)n, 1000) < 0)
+		pset_add(&ps, p->mc[i].fd, POLLIN, PK_MCONN, i);
+	for (int i = 0; i < p->nworkers; i++)
+		if (cmdq_pending(&p->w[i].q))
+			pset_add(&ps, p->w[i].fd, POLLOUT, PK_WORKER, i);
+	if (poll(ps.fd, (nfds_t)ps.n, timeout) < 0) {
+		if (errno == EINTR)
+			return;
+		/* cannot happen with open descriptors only; do not spin if it does */
+		if (!p->poll_failed++)
+			log_error("poll: %s", strerror(errno));
+		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
 		return;
-	if (pfd[PF_SIG].revents)
-		on_signals(p);
-	if (pfd[PF_NOTIFY].revents)
-		notify_accept(p);
-	if (pfd[PF_METRICS].revents)
-		metrics_accept(p);
-	for (int i = 0; i < NOTIFY_CONNS; i++)
-		if (pfd[PF_FIXED + i].revents && p->nc[i].fd >= 0)
-			notify_read(p, &p->nc[i]);
-	for (int i = 0; i < METRICS_CONNS; i++)
-		if (pfd[PF_FIXED + NOTIFY_CONNS + i].revents && p->mc[i].fd >= 0)
-			metrics_read(p, &p->mc[i]);
+	}
+	for (int k = 0; k < ps.n; k++)
+		if (ps.fd[k].revents)
+			pset_handle(p, &ps, k);
 	housekeeping(p);
 }
 
@@ -461,10 +607,12 @@ static int open_sockets(struct parent *p)
 	p->notify_fd = sock_unix_listen(p->cfg->notify_socket, p->cfg->pushd_socket_group, &ex);
 	if (p->notify_fd < 0)
 		return ex;
+	snprintf(p->notify_path, sizeof(p->notify_path), "%s", p->cfg->notify_socket);
 	if (sock_is_unix(p->cfg->pushd_listen, &path)) {
 		int fd = sock_unix_listen(path, p->cfg->pushd_socket_group, &ex);
 		if (fd < 0)
 			return ex;
+		snprintf(p->ws_path, sizeof(p->ws_path), "%s", path);
 		for (int i = 0; i < p->nworkers; i++)
 			p->w[i].listen_fd = fd;
 	} else {
@@ -485,8 +633,6 @@ static int open_sockets(struct parent *p)
 
 static void cleanup(struct parent *p, int sockets_ours)
 {
-	const char *path;
-
 	for (int i = 0; i < p->nworkers; i++)
 		if (p->w[i].pid > 0)
 			kill(p->w[i].pid, SIGKILL);
@@ -494,10 +640,10 @@ static void cleanup(struct parent *p, int sockets_ours)
 		;
 	if (!sockets_ours)
 		return;
-	if (p->notify_fd >= 0)
-		unlink(p->cfg->notify_socket);
-	if (sock_is_unix(p->cfg->pushd_listen, &path) && p->w[0].listen_fd >= 0)
-		unlink(path);
+	if (p->notify_path[0])
+		unlink(p->notify_path);
+	if (p->ws_path[0])
+		unlink(p->ws_path);
 }
 
 int parent_run(struct config *cfg)
@@ -508,6 +654,7 @@ int parent_run(struct config *cfg)
 	memset(&p, 0, sizeof(p));
 	p.cfg = cfg;
 	p.nworkers = workers_wanted(cfg);
+	p.ring_slack = cfg->pushd_max_backlog;
 	p.notify_fd = p.metrics_fd = -1;
 	for (int i = 0; i < STATS_WORKERS_MAX; i++)
 		p.w[i].listen_fd = p.w[i].fd = -1;

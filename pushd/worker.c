@@ -4,6 +4,7 @@
 #include "joke.h"
 #include "log.h"
 #include "origin.h"
+#include "reload.h"
 #include "ring.h"
 #include "slow.h"
 #include "source.h"
@@ -27,6 +28,8 @@
 #define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
 #define SNDBUF_BYTES (32 * 1024) /* the kernel doubles it */
 #define KEEPALIVE_TICK_MAX_US (5 * LWS_US_PER_SEC)
+#define URL_ARG_MAX 256	 /* bytes of one ?name=value we read; a longer one is refused */
+#define URL_ARGS_MAX 16	 /* arguments in one upgrade URL */
 
 struct pss {
 	struct pss *prev, *next; /* the worker's client list (culling and shutdown walk it) */
@@ -272,7 +275,8 @@ static void keepalive_tick(lws_sorted_usec_list_t *sul)
 
 static void worker_reload(struct worker *w)
 {
-	if (config_reload(w->cfg)) {
+	/* a refused pushd_max_backlog is logged once, by the parent */
+	if (reload_config(w->cfg, w->a->ring_slack, NULL) == RELOAD_FAILED) {
 		log_warn("worker %d: reload failed; keeping the old configuration", w->a->index);
 		return;
 	}
@@ -308,16 +312,47 @@ static int refuse(struct lws *wsi, int status, int64_t *counter)
 	return 1;
 }
 
+/*
+ * The value of ?since= into buf: 1 found, 0 absent, -1 refused. Walks the
+ * arguments itself: lws_get_urlarg_by_name() in 4.1.6 stops at the first
+ * argument longer than its buffer and answers "absent", which would serve
+ * live jokes to a client that asked for a replay. So an argument too long
+ * to read, more than URL_ARGS_MAX of them, or since= twice is refused.
+ */
+static int find_since(struct lws *wsi, char *buf, int size)
+{
+	int found = 0;
+
+	for (int i = 0;; i++) {
+		if (lws_hdr_copy_fragment(wsi, buf, size, WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
+			if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
+				return -1; /* there, but longer than buf */
+			break;
+		}
+		if (i == URL_ARGS_MAX)
+			return -1;
+		if (!strncmp(buf, "since=", 6)) {
+			if (found)
+				return -1;
+			found = i + 1;
+		}
+	}
+	if (found && lws_hdr_copy_fragment(wsi, buf, size, WSI_TOKEN_HTTP_URI_ARGS, found - 1) < 0)
+		return -1;
+	return found ? 1 : 0;
+}
+
 /* ?since=ID: 1 parsed, 0 absent, -1 malformed. */
 static int parse_since(struct lws *wsi, int64_t *since)
 {
-	char buf[64];
-	const char *v = lws_get_urlarg_by_name(wsi, "since=", buf, sizeof(buf));
+	char buf[URL_ARG_MAX];
+	const char *v = buf + 6;
+	int rc = find_since(wsi, buf, sizeof(buf));
 	char *end;
 	long long x;
 
-	if (!v)
-		return 0;
+	if (rc <= 0)
+		return rc;
 	if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 18)
 		return -1;
 	errno = 0;
@@ -420,9 +455,11 @@ static int writeable(struct worker *w, struct lws *wsi, struct pss *p)
 	if (p->close_code < 0)
 		return -1;
 	if (p->close_code) {
-		lws_close_reason(wsi, (enum lws_close_status)p->close_code,
-				 (unsigned char *)(p->close_code == LWS_CLOSE_STATUS_GOINGAWAY ?
-				 "going away" : "too slow"), 10);
+		const char *why = p->close_code == LWS_CLOSE_STATUS_GOINGAWAY ? "going away" : "too slow";
+
+		/* the text only: lws copies exactly len bytes into the frame */
+		lws_close_reason(wsi, (enum lws_close_status)p->close_code, (unsigned char *)why,
+				 strlen(why));
 		return -1;
 	}
 	if (p->ping_due) {
@@ -672,8 +709,8 @@ int worker_run(const struct worker_args *a)
 		return EX_UNAVAILABLE;
 	/* w.retry stays zero: no lws validity timers (see keepalive_tick) */
 	source_init(&w.src, a->cfg->db_path);
-	if (ring_init(&w.ring, (size_t)a->cfg->pushd_ring_size,
-		      (size_t)a->cfg->pushd_max_backlog) || worker_setup(&w)) {
+	if (ring_init(&w.ring, (size_t)a->cfg->pushd_ring_size, (size_t)a->ring_slack) ||
+	    worker_setup(&w)) {
 		log_error("worker %d: cannot start the event loop", a->index);
 		ex = EX_SOFTWARE;
 		goto out;

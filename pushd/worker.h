@@ -5,6 +5,7 @@
  * The parent talks to it over one stream socket, one byte per command:
  * 'n' new joke(s) may be in the database, 'h' reload the config, 't' stop
  * (close clients with 1001). End of file means the parent died: stop too.
+ * Reload and stop always arrive; several wake-ups may arrive as one (cmdq.h).
  */
 #ifndef PUSHD_WORKER_H
 #define PUSHD_WORKER_H
@@ -20,6 +21,7 @@ struct worker_args {
 	int index;
 	int listen_fd; /* non-blocking listening socket (TCP or Unix) */
 	int relay_fd;  /* the worker's end of the command socket */
+	long ring_slack; /* the ring's room beyond the replay window: pushd_max_backlog at start */
 	struct config *cfg;
 	struct stats *stats;
 };

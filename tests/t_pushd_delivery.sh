@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# t_pushd_delivery.sh - live delivery, bursts in order, the poll timer, ?since replay and gap.
+# t_pushd_delivery.sh - live delivery, bursts in order, the poll timer, ?since replay and gap,
+# ?since among other URL arguments.
 . "$(dirname "$0")/pushd_lib.sh"
 
 # the database does not exist yet when pushd starts
@@ -67,6 +68,14 @@ n = WS(("127.0.0.1", port), path="/ws/jokes/?since=%d" % live)
 check("since = newest: nothing replayed", n.status == 101 and n.recv(0.5) is None)
 b = WS(("127.0.0.1", port), path="/ws/jokes/?since=12abc")
 check("malformed since refused with 400", b.status == 400)
+a = WS(("127.0.0.1", port), path="/ws/jokes/?x=1&since=%d" % ids[48])
+seen = [a.recv(2)["id"] for _ in range(3)]
+check("since after a short argument replays (%s)" % seen, seen == [ids[49], quiet, live])
+for argv in ("x=%s&since=%d" % ("a" * 1000, ids[48]), "since=%d&x=%s" % (ids[48], "a" * 1000),
+             "since=%d&since=%d" % (ids[48], ids[1]), "&".join(["x=1"] * 20) + "&since=1"):
+    w = WS(("127.0.0.1", port), path="/ws/jokes/?" + argv)
+    check("since with %s... (%d bytes of arguments) refused with 400 (%s)" % (argv[:12], len(argv), w.status),
+          w.status == 400)
 x = WS(("127.0.0.1", port), path="/ws/other")
 check("other path refused with 404", x.status == 404)
 '

@@ -32,6 +32,7 @@ class WS:
         self.buf = b""
         self.status = None
         self.close_code = None
+        self.close_reason = None  # bytes after the code in the server's close frame
         self.auto_pong = True
         self.pings = 0
         if origin == "auto":
@@ -117,6 +118,7 @@ class WS:
                     self.send_frame(10, payload)
             elif op == 8:
                 self.close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
+                self.close_reason = payload[2:]
                 raise Closed("close %s" % self.close_code)
 
     def close(self):

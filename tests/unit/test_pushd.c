@@ -1,12 +1,19 @@
-/* test_pushd.c - unit tests of jokes-pushd's ring, notify line splitter, Origin check and slow-client rule. */
+/* test_pushd.c - unit tests of jokes-pushd's ring, notify line splitter, Origin check, slow-client
+ * rule and the parent's command queue. */
+#include "../../pushd/cmdq.h"
 #include "../../pushd/linebuf.h"
 #include "../../pushd/origin.h"
 #include "../../pushd/ring.h"
 #include "../../pushd/slow.h"
 #include "unit.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static struct joke mk(int64_t id)
 {
@@ -155,11 +162,65 @@ static void test_slow(void)
 	CHECK_MSG(!slow_judge(&m, 1020, 256, &v), "the others only 180 ahead: not slow yet");
 }
 
+/* Read everything waiting on fd; the first size - 1 bytes into buf (NUL-terminated). Bytes read. */
+static long drain(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	long total = 0;
+	char tmp[4096];
+	ssize_t n;
+
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		for (ssize_t i = 0; i < n; i++, total++)
+			if (len < size - 1)
+				buf[len++] = tmp[i];
+	buf[len] = '\0';
+	return total;
+}
+
+static void test_cmdq(void)
+{
+	struct cmdq q;
+	int sv[2];
+	long filled = 0;
+	char got[8];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	cmdq_reset(&q);
+	CHECK_MSG(cmdq_send(&q, sv[0], 'n') == 0 && !cmdq_pending(&q), "room: written at once");
+	CHECK(drain(sv[1], got, sizeof(got)) == 1 && !strcmp(got, "n"));
+
+	while (write(sv[0], "n", 1) == 1) /* a stopped worker: wake-ups fill its socket */
+		filled++;
+	CHECK(errno == EAGAIN && filled > 10);
+	CHECK_MSG(cmdq_send(&q, sv[0], 'n') == 1 && cmdq_pending(&q), "full: the wake-up waits");
+	CHECK(cmdq_send(&q, sv[0], 'h') == 1);
+	CHECK(cmdq_send(&q, sv[0], 'n') == 1);
+	CHECK(cmdq_send(&q, sv[0], 't') == 1);
+	CHECK(cmdq_send(&q, sv[0], 'h') == 1);
+	CHECK_MSG(q.len == 3, "each command pending once");
+
+	CHECK_MSG(drain(sv[1], got, sizeof(got)) == filled, "the worker reads the wake-ups");
+	CHECK_MSG(cmdq_flush(&q, sv[0]) == 0 && !cmdq_pending(&q), "writable again: all written");
+	CHECK_MSG(drain(sv[1], got, sizeof(got)) == 3 && !strcmp(got, "nht"),
+		  "reload and stop arrive, in order, after the merged wake-up");
+
+	close(sv[1]);
+	signal(SIGPIPE, SIG_IGN);
+	CHECK(cmdq_send(&q, sv[0], 't') == -1 && errno == EPIPE && cmdq_pending(&q));
+	cmdq_reset(&q);
+	CHECK(!cmdq_pending(&q));
+	close(sv[0]);
+}
+
 int main(void)
 {
 	test_ring();
 	test_linebuf();
 	test_origin();
 	test_slow();
+	test_cmdq();
 	return unit_done();
 }
