@@ -1,10 +1,10 @@
-/* parent.c - sockets, notify relay, metrics, worker supervision (see parent.h). */
+/* parent.c - the parent's loop: signals, sockets, worker supervision (see parent.h). */
 #include "parent.h"
 
 #include "cmdq.h"
-#include "joke.h"
-#include "linebuf.h"
 #include "log.h"
+#include "metrics_http.h"
+#include "notify_in.h"
 #include "reload.h"
 #include "sock.h"
 #include "stats.h"
@@ -18,20 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
-#define NOTIFY_CONNS 64
-#define NOTIFY_IDLE_SECS 10
-#define METRICS_CONNS 16
-#define METRICS_IDLE_SECS 5
-#define METRICS_REQ_MAX 2048
 #define STOP_WAIT_SECS 6
-#define ACCEPT_PAUSE_MS 250	  /* a listener whose accept() failed rests this long */
-#define ACCEPT_SAY_MS (60 * 1000) /* and says so at most this often */
 
 struct wslot {
 	pid_t pid;     /* 0 when not running */
@@ -41,37 +33,16 @@ struct wslot {
 	struct cmdq q; /* commands the socket could not take yet */
 };
 
-/* A listener whose accept() fails (out of descriptors) stays readable: rest it instead of spinning. */
-struct rest {
-	int64_t until; /* monotonic ms; not polled before then */
-	int64_t said;  /* when the last failure was logged (0: never) */
-};
-
-struct nconn {
-	int fd;
-	time_t last;
-	struct linebuf lb;
-};
-
-struct mconn {
-	int fd;
-	time_t since;
-	size_t len;
-	char req[METRICS_REQ_MAX];
-};
-
 struct parent {
 	struct config *cfg;
 	struct stats *stats;
 	int nworkers;
 	struct wslot w[STATS_WORKERS_MAX];
-	int notify_fd, metrics_fd;
-	struct rest notify_rest, metrics_rest;
+	struct notify_in notify;
+	struct metrics_http metrics;
 	/* the socket files bound at start: a reload may name others, these are ours to remove */
 	char notify_path[CONFIG_PATH_MAX], ws_path[CONFIG_PATH_MAX];
 	long ring_slack; /* pushd_max_backlog at start: what every worker's ring is made for */
-	struct nconn nc[NOTIFY_CONNS];
-	struct mconn mc[METRICS_CONNS];
 	int stopping;
 	time_t stop_deadline;
 	int poll_failed; /* poll() errors so far: logged once */
@@ -129,15 +100,8 @@ static void flush_worker(struct parent *p, int i)
 /* In the child: close what belongs to the parent and the other workers. */
 static void child_close(struct parent *p, int keep)
 {
-	close(p->notify_fd);
-	if (p->metrics_fd >= 0)
-		close(p->metrics_fd);
-	for (int i = 0; i < NOTIFY_CONNS; i++)
-		if (p->nc[i].fd >= 0)
-			close(p->nc[i].fd);
-	for (int i = 0; i < METRICS_CONNS; i++)
-		if (p->mc[i].fd >= 0)
-			close(p->mc[i].fd);
+	notify_in_close_all(&p->notify);
+	metrics_http_close_all(&p->metrics);
 	for (int i = 0; i < p->nworkers; i++) {
 		if (i != keep && p->w[i].pid > 0)
 			close(p->w[i].fd);
@@ -236,214 +200,6 @@ static int workers_alive(const struct parent *p)
 	return n;
 }
 
-/* --- resting a listener --------------------------------------------------------- */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * accept() on what: 1 when errno means "try again now" (nothing to take, a
- * signal, a client that left), 0 after a real failure such as EMFILE: the
- * connection stays queued and the listener readable, so poll() would return
- * at once forever. The listener rests ACCEPT_PAUSE_MS; the failure is logged
- * once a minute at most.
- */
-static int accept_failed(struct rest *r, const char *what)
-{
-	int64_t now;
-
-	if (errno == EINTR || errno == ECONNABORTED)
-		return 1;
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return 0;
-	now = now_ms();
-	r->until = now + ACCEPT_PAUSE_MS;
-	if (!r->said || now - r->said >= ACCEPT_SAY_MS) {
-		log_warn("%s: accept: %s; retrying every %d ms", what, strerror(errno), ACCEPT_PAUSE_MS);
-		r->said = now;
-	}
-	return 0;
-}
-
-/* The listener's descriptor for poll(), -1 while it rests; *timeout shrinks to its wake-up. */
-static int rest_poll_fd(const struct rest *r, int fd, int64_t now, int *timeout)
-{
-	if (fd < 0 || now >= r->until)
-		return fd;
-	if (r->until - now < *timeout)
-		*timeout = (int)(r->until - now);
-	return -1;
-}
-
-/* --- notify listener ---------------------------------------------------------- */
-
-static int notify_line(void *arg, const char *line, size_t len, int too_long)
-{
-	struct parent *p = arg;
-	struct joke j;
-	char err[128];
-
-	if (too_long) {
-		stats_add(&p->stats->notify_rejected, 1);
-		log_warn("notify: dropped a line longer than %d bytes", NOTIFY_LINE_MAX - 1);
-		return 0;
-	}
-	if (joke_parse_line(line, len, &j, err, sizeof(err))) {
-		stats_add(&p->stats->notify_rejected, 1);
-		log_warn("notify: dropped a bad line: %s", err);
-		return 0;
-	}
-	stats_add(&p->stats->notifies, 1);
-	log_debug("notify: joke %lld", (long long)j.id);
-	send_all(p, WORKER_CMD_NOTIFY);
-	return 0;
-}
-
-static void nconn_close(struct parent *p, struct nconn *c, const char *why)
-{
-	if (linebuf_pending(&c->lb)) {
-		stats_add(&p->stats->notify_rejected, 1);
-		log_warn("notify: dropped an unfinished line (%s)", why);
-	}
-	linebuf_free(&c->lb);
-	close(c->fd);
-	c->fd = -1;
-}
-
-static void notify_accept(struct parent *p)
-{
-	for (;;) {
-		int fd = accept4(p->notify_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		int i;
-
-		if (fd < 0) {
-			if (accept_failed(&p->notify_rest, "notify"))
-				continue;
-			return;
-		}
-		for (i = 0; i < NOTIFY_CONNS && p->nc[i].fd >= 0; i++)
-			;
-		if (i == NOTIFY_CONNS) {
-			log_warn("notify: more than %d connections at once; closing one", NOTIFY_CONNS);
-			close(fd);
-			continue;
-		}
-		p->nc[i].fd = fd;
-		p->nc[i].last = time(NULL);
-		linebuf_init(&p->nc[i].lb, NOTIFY_LINE_MAX);
-	}
-}
-
-static void notify_read(struct parent *p, struct nconn *c)
-{
-	char buf[4096];
-	ssize_t n = read(c->fd, buf, sizeof(buf));
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		nconn_close(p, c, "no newline before the end");
-		return;
-	}
-	c->last = time(NULL);
-	if (linebuf_feed(&c->lb, buf, (size_t)n, notify_line, p) < 0)
-		nconn_close(p, c, "out of memory");
-}
-
-/* --- metrics listener ---------------------------------------------------------- */
-
-static void http_reply(int fd, int code, const char *reason, const char *type, const char *body,
-		       size_t len)
-{
-	char head[256];
-	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			 "Connection: close\r\n\r\n",
-			 code, reason, type, len);
-	struct iovec iov[2] = {{head, (size_t)n}, {(void *)body, len}};
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
-
-	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
-		log_debug("metrics: reply: %s", strerror(errno));
-}
-
-static void metrics_answer(struct parent *p, struct mconn *c)
-{
-	static char body[16384];
-	const char *text = "text/plain; charset=utf-8";
-	int head = !strncmp(c->req, "HEAD ", 5);
-
-	if (strncmp(c->req, "GET ", 4) && !head) {
-		http_reply(c->fd, 405, "Method Not Allowed", text, "method not allowed\n", 19);
-	} else if (!strncmp(c->req + 4 + head, "/healthz ", 9)) {
-		if (workers_alive(p) && !p->stopping)
-			http_reply(c->fd, 200, "OK", text, "ok\n", head ? 0 : 3);
-		else
-			http_reply(c->fd, 503, "Service Unavailable", text, "unavailable\n", head ? 0 : 12);
-	} else if (!strncmp(c->req + 4 + head, "/metrics ", 9)) {
-		int n = stats_render(p->stats, p->nworkers, body, sizeof(body));
-		if (n < 0)
-			http_reply(c->fd, 500, "Internal Server Error", text, "too many metrics\n", 17);
-		else
-			http_reply(c->fd, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", body,
-				   head ? 0 : (size_t)n);
-	} else {
-		http_reply(c->fd, 404, "Not Found", text, "not found\n", 10);
-	}
-	close(c->fd);
-	c->fd = -1;
-}
-
-static void metrics_accept(struct parent *p)
-{
-	for (;;) {
-		int fd = accept4(p->metrics_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		int i;
-
-		if (fd < 0) {
-			if (accept_failed(&p->metrics_rest, "metrics"))
-				continue;
-			return;
-		}
-		for (i = 0; i < METRICS_CONNS && p->mc[i].fd >= 0; i++)
-			;
-		if (i == METRICS_CONNS) {
-			close(fd);
-			continue;
-		}
-		p->mc[i].fd = fd;
-		p->mc[i].len = 0;
-		p->mc[i].since = time(NULL);
-	}
-}
-
-static void metrics_read(struct parent *p, struct mconn *c)
-{
-	ssize_t n = read(c->fd, c->req + c->len, sizeof(c->req) - 1 - c->len);
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		close(c->fd);
-		c->fd = -1;
-		return;
-	}
-	c->len += (size_t)n;
-	c->req[c->len] = '\0';
-	if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n")) {
-		metrics_answer(p, c);
-	} else if (c->len == sizeof(c->req) - 1) {
-		http_reply(c->fd, 431, "Request Header Fields Too Large", "text/plain", "", 0);
-		close(c->fd);
-		c->fd = -1;
-	}
-}
-
 /* --- the loop ------------------------------------------------------------------ */
 
 static void on_signals(struct parent *p)
@@ -482,15 +238,15 @@ static void housekeeping(struct parent *p)
 {
 	time_t now = time(NULL);
 
-	for (int i = 0; i < NOTIFY_CONNS; i++)
-		if (p->nc[i].fd >= 0 && now - p->nc[i].last > NOTIFY_IDLE_SECS)
-			nconn_close(p, &p->nc[i], "idle too long");
-	for (int i = 0; i < METRICS_CONNS; i++)
-		if (p->mc[i].fd >= 0 && now - p->mc[i].since > METRICS_IDLE_SECS) {
-			close(p->mc[i].fd);
-			p->mc[i].fd = -1;
-		}
+	notify_in_expire(&p->notify, now);
+	metrics_http_expire(&p->metrics, now);
 	respawn_due(p);
+}
+
+/* A valid notify line: wake every worker. */
+static void on_joke(void *arg)
+{
+	send_all(arg, WORKER_CMD_NOTIFY);
 }
 
 /* What one entry of the poll() array stands for. */
@@ -530,18 +286,19 @@ static void pset_handle(struct parent *p, const struct pset *ps, int k)
 		break;
 	case PK_NOTIFY:
 		if (!p->stopping)
-			notify_accept(p);
+			listener_accept(&p->notify.l, notify_in_take, &p->notify);
 		break;
 	case PK_METRICS:
-		metrics_accept(p);
+		listener_accept(&p->metrics.l, metrics_http_take, &p->metrics);
 		break;
 	case PK_NCONN:
-		if (p->nc[i].fd == fd)
-			notify_read(p, &p->nc[i]);
+		if (p->notify.c[i].fd == fd)
+			notify_in_read(&p->notify, i);
 		break;
 	case PK_MCONN:
-		if (p->mc[i].fd == fd)
-			metrics_read(p, &p->mc[i]);
+		if (p->metrics.c[i].fd == fd)
+			metrics_http_read(&p->metrics, i, workers_alive(p) && !p->stopping, p->stats,
+					  p->nworkers);
 		break;
 	case PK_WORKER:
 		if (p->w[i].pid > 0 && p->w[i].fd == fd)
@@ -553,20 +310,18 @@ static void pset_handle(struct parent *p, const struct pset *ps, int k)
 static void loop_once(struct parent *p)
 {
 	static struct pset ps;
-	int64_t now = now_ms();
+	int64_t now = listener_now_ms();
 	int timeout = 1000;
 
 	ps.n = 0;
 	pset_add(&ps, sig_pipe[0], POLLIN, PK_SIG, 0);
 	if (!p->stopping)
-		pset_add(&ps, rest_poll_fd(&p->notify_rest, p->notify_fd, now, &timeout), POLLIN,
-			 PK_NOTIFY, 0);
-	pset_add(&ps, rest_poll_fd(&p->metrics_rest, p->metrics_fd, now, &timeout), POLLIN,
-		 PK_METRICS, 0);
+		pset_add(&ps, listener_poll_fd(&p->notify.l, now, &timeout), POLLIN, PK_NOTIFY, 0);
+	pset_add(&ps, listener_poll_fd(&p->metrics.l, now, &timeout), POLLIN, PK_METRICS, 0);
 	for (int i = 0; i < NOTIFY_CONNS; i++)
-		pset_add(&ps, p->nc[i].fd, POLLIN, PK_NCONN, i);
+		pset_add(&ps, p->notify.c[i].fd, POLLIN, PK_NCONN, i);
 	for (int i = 0; i < METRICS_CONNS; i++)
-		pset_add(&ps, p->mc[i].fd, POLLIN, PK_MCONN, i);
+		pset_add(&ps, p->metrics.c[i].fd, POLLIN, PK_MCONN, i);
 	for (int i = 0; i < p->nworkers; i++)
 		if (cmdq_pending(&p->w[i].q))
 			pset_add(&ps, p->w[i].fd, POLLOUT, PK_WORKER, i);
@@ -604,8 +359,8 @@ static int open_sockets(struct parent *p)
 	const char *path;
 	int ex = 0;
 
-	p->notify_fd = sock_unix_listen(p->cfg->notify_socket, p->cfg->pushd_socket_group, &ex);
-	if (p->notify_fd < 0)
+	p->notify.l.fd = sock_unix_listen(p->cfg->notify_socket, p->cfg->pushd_socket_group, &ex);
+	if (p->notify.l.fd < 0)
 		return ex;
 	snprintf(p->notify_path, sizeof(p->notify_path), "%s", p->cfg->notify_socket);
 	if (sock_is_unix(p->cfg->pushd_listen, &path)) {
@@ -624,8 +379,8 @@ static int open_sockets(struct parent *p)
 		}
 	}
 	if (p->cfg->pushd_metrics_listen[0]) {
-		p->metrics_fd = sock_tcp_listen(p->cfg->pushd_metrics_listen, 0, &ex);
-		if (p->metrics_fd < 0)
+		p->metrics.l.fd = sock_tcp_listen(p->cfg->pushd_metrics_listen, 0, &ex);
+		if (p->metrics.l.fd < 0)
 			return ex;
 	}
 	return 0;
@@ -655,16 +410,13 @@ int parent_run(struct config *cfg)
 	p.cfg = cfg;
 	p.nworkers = workers_wanted(cfg);
 	p.ring_slack = cfg->pushd_max_backlog;
-	p.notify_fd = p.metrics_fd = -1;
 	for (int i = 0; i < STATS_WORKERS_MAX; i++)
 		p.w[i].listen_fd = p.w[i].fd = -1;
-	for (int i = 0; i < NOTIFY_CONNS; i++)
-		p.nc[i].fd = -1;
-	for (int i = 0; i < METRICS_CONNS; i++)
-		p.mc[i].fd = -1;
 	p.stats = stats_create();
 	if (!p.stats || signals_init())
 		return EX_OSERR;
+	notify_in_init(&p.notify, -1, p.stats, on_joke, &p);
+	metrics_http_init(&p.metrics, -1);
 	ex = open_sockets(&p);
 	if (ex) {
 		cleanup(&p, 1);
