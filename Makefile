@@ -5,6 +5,7 @@
 #   make test        install what is missing, build, run every test
 #   make bench       benchmarks (figures for docs/performance.md)
 #   make install     PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR, SYSCONFDIR, DATADIR, STATEDIR
+#   make deb         the Debian package: build/jokes_VERSION_ARCH.deb (debian/)
 #   make SANITIZE=address,undefined   build with sanitizers (into build-san/)
 
 VERSION    := 0.1.0
@@ -179,9 +180,28 @@ install: all
 uninstall:
 	$(INSTALL_ENV) tools/install.sh uninstall
 
+# The package is built from a copy of the tree in build/deb/ (dpkg-buildpackage writes its
+# results into the parent directory, and leaves debian/jokes/ and friends behind); its
+# version is debian/changelog's, which must be the VERSION above.
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+DEB_ARCH    = $(shell dpkg --print-architecture)
+deb:
+	@tools/deps.sh deb
+	@[ "$(DEB_VERSION)" = "$(VERSION)" ] || { echo "make deb: debian/changelog says \
+	'$(DEB_VERSION)', the Makefile's VERSION is $(VERSION): add a changelog entry" >&2; exit 1; }
+	rm -rf build/deb && mkdir -p build/deb/jokes-$(VERSION)
+	tar -cf - --exclude=./.git --exclude='./build*' --exclude=./run --exclude=node_modules \
+		--exclude='./debian/jokes' --exclude='./debian/_build' --exclude='./debian/.debhelper' . | \
+		tar -xf - -C build/deb/jokes-$(VERSION)
+	cd build/deb/jokes-$(VERSION) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log >&2; exit 1; }
+	mv build/deb/jokes_$(VERSION)_$(DEB_ARCH).deb build/
+	@echo "build/jokes_$(VERSION)_$(DEB_ARCH).deb"
+
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all unit fuzz deps run test bench lint format install uninstall clean
+.PHONY: all unit fuzz deps run test bench lint format install uninstall deb clean
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# (not build/deb/: the package build's copy of the tree, with its own objects and cron.d)
+-include $(shell find $(O) -path $(O)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -4,6 +4,7 @@
 #   test   run + what make test uses (browser, web-server helpers, lint, systemd-analyze)
 #   bench  run + what make bench uses (wrk, nchan, gnuplot, strace)
 #   fuzz   run + clang and libFuzzer's runtime (make fuzz)
+#   deb    build + what make deb uses (debhelper, dpkg-dev, lintian)
 # As root: installs what is missing (apt-get update once first). Otherwise: prints the
 # apt-get line to run and exits 1. `test` also installs the npm packages of the browser
 # tests (tests/package-lock.json) when tests/node_modules lacks them. --list prints SET's
@@ -19,10 +20,14 @@ set_name=${1:-run}
 build="gcc binutils make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libwebsockets-dev libjansson-dev"
 # Running (make run): the web servers, spawn-fcgi, curl (waits for them) and flock (util-linux).
 run="nginx lighttpd spawn-fcgi curl util-linux"
+# make deb: debian/control's Build-Depends (debhelper 13 brings dh_installsysusers and
+# dh-sequence-installsysusers), dpkg-buildpackage (dpkg-dev), lintian.
+deb="debhelper dpkg-dev lintian"
 # make test: Debian's python3 (fakes, clients), curl, cgi-fcgi (libfcgi-bin), procps (ps, pgrep),
 # util-linux (setpriv, prlimit, flock), strace (sends per joke), Chromium and an emoji font for the page tests, cppcheck and
-# clang-tidy (make lint), systemd-analyze (package systemd).
-test="python3 curl libfcgi-bin procps util-linux strace chromium fonts-noto-color-emoji cppcheck clang-tidy systemd"
+# clang-tidy (make lint), systemd-analyze (package systemd); tests/t_deb.sh builds the package
+# (the deb set) and installs it (apt-get, dpkg, systemd-sysusers and systemd-tmpfiles: systemd).
+test="python3 curl libfcgi-bin procps util-linux strace chromium fonts-noto-color-emoji cppcheck clang-tidy systemd $deb"
 bench="python3 curl procps wrk libnginx-mod-nchan gnuplot-nox strace"
 fuzz="clang libclang-rt-14-dev"
 
@@ -31,7 +36,8 @@ run) want="$build $run" ;;
 test) want="$build $run $test" ;;
 bench) want="$build $run $bench" ;;
 fuzz) want="$build $run $fuzz" ;;
-*) echo "usage: tools/deps.sh [--list] [run|test|bench|fuzz]" >&2; exit 64 ;;
+deb) want="$build $deb" ;;
+*) echo "usage: tools/deps.sh [--list] [run|test|bench|fuzz|deb]" >&2; exit 64 ;;
 esac
 need_node=
 [ "$set_name" = test ] && need_node=1

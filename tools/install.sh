@@ -2,7 +2,9 @@
 # tools/install.sh install|uninstall - what `make install` and `make uninstall` do.
 #
 # The Makefile passes PREFIX BINDIR SBINDIR MANDIR DATADIR SYSCONFDIR STATEDIR RUNDIR
-# DESTDIR O VERSION; SYSTEMDUNITDIR (default PREFIX/lib/systemd/system) may be set too.
+# DESTDIR O VERSION; SYSTEMDUNITDIR (default PREFIX/lib/systemd/system) may be set too, and
+# the users the units run as: RUN_USER (jokes-fetch, owner of STATEDIR; default jokes),
+# PUSHD_USER (jokes-pushd), FCGI_USER (jokes-fcgi), RUN_GROUP (theirs; default jokes).
 # Installs:
 #   BINDIR/jokes-fetch, SBINDIR/jokes-pushd, SBINDIR/jokes-fcgi      the programs
 #   MANDIR/man1/jokes-fetch.1, MANDIR/man8/jokes-{pushd,fcgi}.8       man pages
@@ -36,6 +38,10 @@ DESTDIR=${DESTDIR:-}
 O=${O:-build}
 WEB_GROUP=${WEB_GROUP:-www-data}
 LIGHTTPD_RUNDIR=${LIGHTTPD_RUNDIR:-/run/lighttpd}
+RUN_USER=${RUN_USER:-jokes}
+PUSHD_USER=${PUSHD_USER:-jokes-pushd}
+FCGI_USER=${FCGI_USER:-jokes-fcgi}
+RUN_GROUP=${RUN_GROUP:-jokes}
 D=$DESTDIR
 
 units="jokes-pushd.service jokes-fcgi.socket jokes-fcgi.service jokes-fetch.service jokes-fetch.timer"
@@ -47,7 +53,8 @@ render() {
 		WS_SOCKET="$RUNDIR/ws.sock" FCGI_BIN="$SBINDIR/jokes-fcgi" \
 		PUSHD_BIN="$SBINDIR/jokes-pushd" FETCH_BIN="$BINDIR/jokes-fetch" \
 		CONFIG="$SYSCONFDIR/jokes/jokes.conf" STATE_DIR="$STATEDIR" RUN_DIR="$RUNDIR" \
-		WEB_GROUP="$WEB_GROUP" BINDIR="$BINDIR" "$@"
+		WEB_GROUP="$WEB_GROUP" BINDIR="$BINDIR" USER="$RUN_USER" PUSHD_USER="$PUSHD_USER" \
+		FCGI_USER="$FCGI_USER" GROUP="$RUN_GROUP" "$@"
 }
 
 default_conf() {
@@ -130,8 +137,8 @@ do_install() {
 	done
 
 	install -d -m 0750 "$D$STATEDIR"
-	if [ -z "$D" ] && [ "$(id -u)" -eq 0 ] && getent passwd jokes >/dev/null; then
-		chown jokes:jokes "$STATEDIR"
+	if [ -z "$D" ] && [ "$(id -u)" -eq 0 ] && getent passwd "$RUN_USER" >/dev/null; then
+		chown "$RUN_USER:$RUN_GROUP" "$STATEDIR"
 	fi
 	echo "  $STATEDIR/"
 }
