@@ -193,7 +193,7 @@ deb:
 	tar -cf - --exclude=./.git --exclude='./build*' --exclude=./run --exclude=node_modules \
 		--exclude='./debian/jokes' --exclude='./debian/_build' --exclude='./debian/.debhelper' . | \
 		tar -xf - -C build/deb/jokes-$(VERSION)
-	cd build/deb/jokes-$(VERSION) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+	cd build/deb/jokes-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
 		{ tail -n 30 ../build.log >&2; exit 1; }
 	mv build/deb/jokes_$(VERSION)_$(DEB_ARCH).deb build/
 	@echo "build/jokes_$(VERSION)_$(DEB_ARCH).deb"
