@@ -241,6 +241,19 @@ verdict $? "another Host name goes to the default site, which has no /jokes/" "H
 [ -d /var/cache/jokes/nginx ]
 verdict $? "the micro-cache is in /var/cache/jokes/nginx"
 
+# The installed lighttpd snippet in Debian's lighttpd.conf, linked into (a copy of) its
+# conf-enabled/ as lighty-enable-mod does.
+if [ -f /etc/lighttpd/lighttpd.conf ]; then
+	cp -rL /etc/lighttpd/conf-enabled "$tmp/lighttpd-enabled"
+	ln -s /etc/lighttpd/conf-available/50-jokes.conf "$tmp/lighttpd-enabled/50-jokes.conf"
+	sed -e "s|^include \"/etc/lighttpd/conf-enabled/\*.conf\"|include \"$tmp/lighttpd-enabled/*.conf\"|" \
+		-e "s|^server.port.*|server.port = $(free_port)|" /etc/lighttpd/lighttpd.conf >"$tmp/lighttpd.conf"
+	out=$(lighttpd -p -f "$tmp/lighttpd.conf" 2>&1)
+	rc=$?
+	[ "$rc" = 0 ] && grep -q 'fcgi.sock' <<<"$out" && lighttpd -tt -f "$tmp/lighttpd.conf" >/dev/null 2>&1
+	verdict $? "Debian's lighttpd.conf with the installed 50-jokes.conf enabled loads" "$(tail -n 5 <<<"$out")"
+fi
+
 # A WebSocket through the installed site: the stored joke, then one stored by the cron line
 # (as _jokes: its www-data membership reaches pushd's notify socket) pushed at once.
 python3 - "$port" >"$tmp/ws.out" 2>&1 <<'EOF' &
@@ -336,6 +349,11 @@ OLD=${VERSION}~old1
 mkdir -p "$old"
 tar -cf - --exclude=./.git --exclude='./build*' --exclude=./run --exclude=node_modules . | tar -xf - -C "$old"
 sed -i "s/^VERSION *:= .*/VERSION    := $OLD/" "$old/Makefile"
+out=$(cd "$old" && make -s deb 2>&1)
+rc=$?
+[ "$rc" != 0 ] && grep -q "debian/changelog says '$VERSION', the Makefile's VERSION is $OLD" <<<"$out" &&
+	[ ! -e "$old/build/deb" ]
+verdict $? "make deb refuses a debian/changelog whose version is not the Makefile's" "rc=$rc $out"
 sed -i "1s/([^)]*)/($OLD)/" "$old/debian/changelog"
 sed -i 's|^log_level = info$|log_level = info\n# the default of an older version|' "$old/tools/install.sh"
 (cd "$old" && make -s deb) >"$tmp/make-old.log" 2>&1
