@@ -38,6 +38,11 @@ had_users= had_group= had_run=
 for u in $USERS; do getent passwd "$u" >/dev/null && had_users+="$u "; done
 getent group _jokes >/dev/null && had_group=1
 [ -e /run/jokes ] && had_run=1
+# What a broken package could leave behind: removed at the end unless it was there before.
+ours="/etc/jokes /etc/cron.d/jokes /etc/nginx/sites-available/jokes /etc/lighttpd/conf-available/50-jokes.conf
+/var/lib/jokes /var/cache/jokes"
+had_ours=
+for f in $ours; do [ -e "$f" ] && had_ours+="$f "; done
 
 # dpkg and apt-get wait for a lock another installer holds instead of failing at once.
 pkg() {
@@ -64,6 +69,9 @@ restore() {
 	stop_all
 	case $(pkg_status) in '' | not-installed) ;; *) pkg dpkg --purge jokes ;; esac
 	[ -n "$had_run" ] || rm -rf /run/jokes
+	for f in $ours; do
+		[[ " $had_ours " == *" $f "* ]] || rm -rf "$f"
+	done
 	for u in $USERS; do
 		[[ " $had_users " == *" $u "* ]] || userdel "$u" 2>/dev/null
 	done
