@@ -152,6 +152,11 @@ grep -q '^User=_jokes-pushd$' /lib/systemd/system/jokes-pushd.service &&
 	grep -q '^User=_jokes$' /lib/systemd/system/jokes-fetch.service &&
 	grep -q '^Group=_jokes$' /lib/systemd/system/jokes-fcgi.service
 verdict $? "the units run as the package's users"
+out=$(cd /lib/systemd/system && systemd-analyze verify jokes-pushd.service jokes-fcgi.socket jokes-fcgi.service \
+	jokes-fetch.service jokes-fetch.timer 2>&1)
+rc=$?
+[ "$rc" = 0 ] && [ -z "$out" ]
+verdict $? "systemd-analyze verify: the installed units, without a warning" "$out"
 out=$(/usr/bin/jokes-fetch --help 2>&1 | grep -c 'default /etc/jokes/jokes.conf'; /usr/sbin/jokes-pushd --version 2>&1)
 grep -q "$VERSION" <<<"$out" && [ "$(head -1 <<<"$out")" -ge 1 ]
 verdict $? "the programs read /etc/jokes/jokes.conf and say version $VERSION" "$out"
