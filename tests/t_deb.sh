@@ -180,9 +180,9 @@ rc=$?
 n=$(count_jokes)
 [ "$rc" = 0 ] && [ "$n" = 1 ]
 verdict $? "the cron line's command as _jokes stores a joke" "rc=$rc jokes=$n $(cat "$tmp/cron.log")"
-s=$(stat -c '%U:%G' /var/lib/jokes/jokes.db 2>&1)
-[ "$s" = _jokes:_jokes ]
-verdict $? "the database belongs to _jokes" "$s"
+s=$(stat -c '%U:%G %a' /var/lib/jokes/jokes.db /var/lib/jokes/jokes.db-wal 2>&1 | sort -u)
+[ "$s" = "_jokes:_jokes 640" ]
+verdict $? "the database belongs to _jokes, group-readable (0640) under cron's umask" "$s"
 
 # --- jokes-pushd and jokes-fcgi by hand, nginx in a copy of Debian's config ----------------
 # /run/jokes as pushd's RuntimeDirectory= would make it; the FastCGI socket as
