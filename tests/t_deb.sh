@@ -34,7 +34,7 @@ VERSION=$(sed -n 's/^VERSION *:= *//p' Makefile)
 ARCH=$(dpkg --print-architecture)
 deb=$root/build/jokes_${VERSION}_$ARCH.deb
 USERS="_jokes _jokes-pushd _jokes-fcgi"
-had_users= had_group= had_run=
+had_users='' had_group='' had_run=''
 for u in $USERS; do getent passwd "$u" >/dev/null && had_users+="$u "; done
 getent group _jokes >/dev/null && had_group=1
 [ -e /run/jokes ] && had_run=1
@@ -46,8 +46,8 @@ for f in $ours; do [ -e "$f" ] && had_ours+="$f "; done
 
 # dpkg and apt-get wait for a lock another installer holds instead of failing at once.
 pkg() {
-	local i out rc
-	for i in $(seq 60); do
+	local out rc
+	for _ in $(seq 60); do
 		out=$("$@" 2>&1)
 		rc=$?
 		grep -q -E 'dpkg frontend lock|lock-frontend|Could not get lock|dpkg status database is locked' \
