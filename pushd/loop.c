@@ -61,7 +61,7 @@ static struct lws_context *context_on(uv_loop_t *loop, struct lws_context_creati
 	ctx = lws_create_context(info);
 	info->foreign_loops = NULL;
 	if (!ctx) {
-		log_error("cannot create the libwebsockets context on libuv "
+		log_error("cannot run libwebsockets on libuv: no context "
 			  "(is libwebsockets-evlib-uv installed?)");
 		return NULL;
 	}
@@ -104,15 +104,19 @@ int loop_check(void)
 	struct lws_context *ctx;
 	uv_loop_t loop;
 
+	int rc;
+
 	if (uv_loop_init(&loop)) {
 		log_error("cannot make a libuv loop");
 		return -1;
 	}
 	memset(&info, 0, sizeof(info));
+	/* one line says it: not lws's two about the plugin it could not open */
+	lws_set_log_level(0, lws_log_emit);
 	ctx = context_on(&loop, &info);
-	if (teardown(ctx, &loop) || !ctx)
-		return -1;
-	return 0;
+	rc = teardown(ctx, &loop) || !ctx ? -1 : 0;
+	loop_log_init(log_get_level());
+	return rc;
 }
 
 int loop_open(struct worker *w)
