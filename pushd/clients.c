@@ -5,11 +5,14 @@
 
 #define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
 
+/* a byte more and every client costs the next malloc chunk (16 bytes) */
+_Static_assert(sizeof(struct pss) <= 88, "struct pss grew past 88 bytes");
+
 void clients_close(struct worker *w, struct pss *p, int code)
 {
 	if (p->close_code)
 		return;
-	p->close_code = code;
+	p->close_code = (int16_t)code;
 	lws_callback_on_writable(p->wsi);
 	/* a choked client never becomes writable: drop it anyway after a moment */
 	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, w->stopping ? 2 : 1);
@@ -107,13 +110,14 @@ void clients_keepalive(struct worker *w)
 	for (struct pss *p = w->clients; p; p = p->next) {
 		if (p->close_code)
 			continue;
-		if (p->ping_at) {
-			if (now - p->ping_at >= hang) { /* as lws did: a plain TCP close */
+		if (p->ping_out) {
+			if (now - p->alive_at >= hang) { /* as lws did: a plain TCP close */
 				p->close_code = -1;
 				lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 			}
-		} else if (now - p->valid_at >= ping) {
-			p->ping_at = now;
+		} else if (now - p->alive_at >= ping) {
+			p->alive_at = now;
+			p->ping_out = 1;
 			p->ping_due = 1;
 			lws_callback_on_writable(p->wsi);
 		}
@@ -127,7 +131,7 @@ void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
 
 	p->wsi = wsi;
 	p->established = 1;
-	p->valid_at = lws_now_usecs();
+	p->alive_at = lws_now_usecs();
 	p->next = w->clients;
 	if (w->clients)
 		w->clients->prev = p;

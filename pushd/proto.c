@@ -213,8 +213,8 @@ static int cb_jokes(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_RECEIVE:
 		return receive(w, wsi, len);
 	case LWS_CALLBACK_RECEIVE_PONG:
-		p->valid_at = lws_now_usecs();
-		p->ping_at = 0;
+		p->alive_at = lws_now_usecs();
+		p->ping_out = 0;
 		break;
 	case LWS_CALLBACK_CLOSED:
 		if (p) {
