@@ -206,7 +206,14 @@ void loop_refill(struct worker *w)
 		log_debug("worker %d: %d new joke(s), newest %lld", w->a->index, n,
 			  (long long)w->ring.newest_id);
 	}
-	clients_scan(w);
+	/*
+	 * Nothing new, and every client had all jokes at the last scan (or is
+	 * being sent the rest in WRITEABLE): no client to visit, so a wake-up
+	 * that brings nothing (a repeated notify, the periodic poll) costs one
+	 * read, not a walk of every client.
+	 */
+	if (n || w->watching || w->min_seq != w->ring.head)
+		clients_scan(w);
 	if (more)
 		lws_sul_schedule(w->ctx, 0, &w->again_sul, poll_again, POLL_AGAIN_US);
 	else if (w->watching)
