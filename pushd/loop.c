@@ -78,7 +78,8 @@ static struct lws_context *context_on(uv_loop_t *loop, struct lws_context_creati
  * lws_context_destroy() on a foreign loop closes every connection and lws's
  * own handles with uv_close(), which completes in the loop; a second call,
  * once they are closed, frees the context (the sequence of lws's
- * minimal-http-server-eventlib-foreign). -1 when handles were left open.
+ * minimal-http-server-eventlib-foreign). -1 when handles were left open:
+ * the context is then left too (its memory holds them), and the process ends.
  */
 static int teardown(struct lws_context *ctx, uv_loop_t *loop)
 {
@@ -103,7 +104,6 @@ int loop_check(void)
 	struct lws_context_creation_info info;
 	struct lws_context *ctx;
 	uv_loop_t loop;
-
 	int rc;
 
 	if (uv_loop_init(&loop)) {
