@@ -52,7 +52,10 @@ check "each worker logs its loop" test "$(grep -c 'libwebsockets on libuv' "$LOG
 
 export WORKERS=$workers
 PY_TIMEOUT=60 py '
-import json, os, socket, struct, subprocess, time, urllib.request
+import json, os, resource, socket, struct, subprocess, time, urllib.request
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+if soft < 10100 and hard > soft:   # 10 000 client sockets in this process
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 from wsclient import WS, Closed
 T, dbput, port = os.environ["T"], os.environ["DBPUT"], int(os.environ["PORT"])
 addr = ("127.0.0.1", port)
