@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "loop.h"
 #include "parent.h"
 
 #include <stdio.h>
@@ -50,6 +51,9 @@ int main(int argc, char **argv)
 		return rc;
 	if (cli.check)
 		return cli_check_ok(&cli, &cfg);
+	loop_log_init(cfg.log_level);
+	if (loop_check())
+		return EX_UNAVAILABLE; /* the workers could not run either */
 	raise_nofile();
 	return parent_run(&cfg);
 }

@@ -1,6 +1,7 @@
-/* worker.h - one jokes-pushd worker process: a libwebsockets event loop that
- * accepts WebSocket clients on the listener it was given, keeps its own replay
- * ring fed from the joke source, and broadcasts each new joke to its clients.
+/* worker.h - one jokes-pushd worker process: libwebsockets on the worker's own
+ * libuv loop (loop.h) accepts WebSocket clients on the listener it was given;
+ * the worker keeps its own replay ring fed from the joke source and broadcasts
+ * each new joke to its clients. Signals go to the parent only.
  *
  * The parent talks to it over one stream socket, one byte per command:
  * 'n' new joke(s) may be in the database, 'h' reload the config, 't' stop

@@ -56,7 +56,7 @@ done
 verdict $? "every command make test runs comes from a package make deps names" "$bad"
 
 bad=
-for lib in libcurl jansson sqlite3 libwebsockets fcgi; do
+for lib in libcurl jansson sqlite3 libwebsockets libuv fcgi; do
 	pc=$(pkg-config --variable=pcfiledir "$lib" 2>/dev/null)/$lib.pc
 	o=$(owner "$pc")
 	[ -n "$o" ] && covered "$o" || bad+="$lib($pc: ${o:-no package}) "

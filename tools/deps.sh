@@ -16,8 +16,11 @@ list=
 [ "${1:-}" = --list ] && { list=1; shift; }
 set_name=${1:-run}
 
-# Building: a C compiler and ar (binutils), pkg-config and the five libraries' -dev packages.
-build="gcc binutils make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libwebsockets-dev libjansson-dev"
+# Building: a C compiler and ar (binutils), pkg-config and the six libraries' -dev packages;
+# jokes-pushd runs libwebsockets on libuv through lws's plugin (libwebsockets-evlib-uv) and
+# refuses to start without it.
+build="gcc binutils make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libwebsockets-dev
+libwebsockets-evlib-uv libuv1-dev libjansson-dev"
 # Running (make run): the web servers, spawn-fcgi, curl (waits for them) and flock (util-linux).
 run="nginx lighttpd spawn-fcgi curl util-linux"
 # make deb: debian/control's Build-Depends (debhelper 13 brings dh_installsysusers and

@@ -1,0 +1,175 @@
+/* clients.c - one worker's WebSocket clients: list, broadcast, slow judging, keepalive. */
+#include "clients.h"
+
+#include "log.h"
+
+#define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
+
+/* a byte more and every client costs the next malloc chunk (16 bytes) */
+_Static_assert(sizeof(struct pss) <= 88, "struct pss grew past 88 bytes");
+
+void clients_close(struct worker *w, struct pss *p, int code)
+{
+	if (p->close_code)
+		return;
+	p->close_code = (int16_t)code;
+	lws_callback_on_writable(p->wsi);
+	/* a choked client never becomes writable: drop it anyway after a moment */
+	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, w->stopping ? 2 : 1);
+}
+
+void clients_close_all(struct worker *w)
+{
+	for (struct pss *p = w->clients; p; p = p->next)
+		clients_close(w, p, LWS_CLOSE_STATUS_GOINGAWAY);
+}
+
+int clients_send_text(struct worker *w, struct lws *wsi, unsigned char *payload, size_t len)
+{
+	if (lws_write(wsi, payload, len, LWS_WRITE_TEXT) < (int)len)
+		return -1;
+	stats_add(&w->st->sent, 1);
+	stats_add(&w->st->bytes_sent, (int64_t)len);
+	return 0;
+}
+
+/*
+ * Write a client's next joke now instead of asking lws for a WRITEABLE
+ * callback: that round arms and disarms the socket's POLLOUT (two
+ * epoll_ctl() on libuv; on lws's own poll() loop it cost a scan of all the
+ * worker's descriptors). lws 4.1.6 sends the frame at once, or keeps what the
+ * socket did not take and sends it when the socket is writable. Only when
+ * nothing of an earlier write is still held and nothing else (ping, gap
+ * notice, close) must go first. 1 sent, 0 not now, -1 the connection is gone
+ * (it is dropped as a failed write would be).
+ */
+static int send_now(struct worker *w, struct pss *p)
+{
+	const struct ring_entry *e = ring_get(&w->ring, p->seq);
+
+	if (!e || p->ping_due || p->gap_pending || lws_partial_buffered(p->wsi))
+		return 0;
+	if (clients_send_text(w, p->wsi, e->buf + ring_pre, e->len)) {
+		p->close_code = -1;
+		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return -1;
+	}
+	p->seq++;
+	return 1;
+}
+
+/* Wake every client that is behind, close the slow ones, note the slowest served. O(clients). */
+void clients_scan(struct worker *w)
+{
+	struct slow_view v = {
+		.head = w->ring.head,
+		.tail = ring_tail(&w->ring),
+		.cap = w->ring.cap,
+		.backlog = (uint64_t)w->cfg->pushd_max_backlog,
+		.now = lws_now_usecs(),
+		.grace = SLOW_GRACE_US,
+	};
+
+	for (struct pss *p = w->clients; p; p = p->next)
+		if (!p->close_code && p->seq > v.lead)
+			v.lead = p->seq;
+	w->min_seq = w->ring.head;
+	w->watching = 0;
+	for (struct pss *p = w->clients; p; p = p->next) {
+		uint64_t lag = w->ring.head - p->seq;
+
+		if (p->close_code || !lag)
+			continue;
+		if (slow_judge(&p->mark, p->seq, p->max_lag, &v)) {
+			char peer[64];
+			const char *who = lws_get_peer_simple(p->wsi, peer, sizeof(peer));
+
+			log_warn("worker %d: client %s fell %llu jokes behind; closing it (1008)",
+				 w->a->index, who ? who : "?", (unsigned long long)lag);
+			stats_add(&w->st->culled, 1);
+			clients_close(w, p, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+			continue;
+		}
+		if (send_now(w, p) < 0)
+			continue;
+		if (p->seq < w->min_seq)
+			w->min_seq = p->seq;
+		if (p->mark.at)
+			w->watching = 1;
+		if (p->seq < w->ring.head)
+			lws_callback_on_writable(p->wsi);
+	}
+}
+
+void clients_keepalive(struct worker *w)
+{
+	lws_usec_t now = lws_now_usecs();
+	lws_usec_t ping = (lws_usec_t)w->cfg->pushd_ping_secs * LWS_US_PER_SEC;
+	lws_usec_t hang = (lws_usec_t)w->cfg->pushd_ping_timeout_secs * LWS_US_PER_SEC;
+
+	for (struct pss *p = w->clients; p; p = p->next) {
+		if (p->close_code)
+			continue;
+		if (p->ping_out) {
+			if (now - p->alive_at >= hang) { /* as lws did: a plain TCP close */
+				p->close_code = -1;
+				lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+			}
+		} else if (now - p->alive_at >= ping) {
+			p->alive_at = now;
+			p->ping_out = 1;
+			p->ping_due = 1;
+			lws_callback_on_writable(p->wsi);
+		}
+	}
+}
+
+void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
+{
+	struct ring *r = &w->ring;
+	uint64_t behind;
+
+	p->wsi = wsi;
+	p->established = 1;
+	p->alive_at = lws_now_usecs();
+	p->next = w->clients;
+	if (w->clients)
+		w->clients->prev = p;
+	w->clients = p;
+	w->nclients++;
+	stats_add(&w->st->clients, 1);
+	p->seq = r->head;
+	if (p->has_since) {
+		p->seq = ring_seq_after(r, p->since);
+		stats_add(&w->st->replays, 1);
+		if (ring_has_gap(r, p->since)) {
+			p->gap_pending = 1;
+			p->gap_oldest = ring_oldest_id(r);
+			stats_add(&w->st->gaps, 1);
+		}
+	}
+	behind = r->head - p->seq;
+	p->max_lag = (uint64_t)w->cfg->pushd_max_backlog + behind;
+	if (p->max_lag > r->cap)
+		p->max_lag = r->cap;
+	if (behind || p->gap_pending)
+		lws_callback_on_writable(wsi);
+}
+
+void clients_remove(struct worker *w, struct pss *p)
+{
+	if (p->counted)
+		stats_add(&w->a->stats->clients_total, -1);
+	p->counted = 0;
+	if (!p->established)
+		return;
+	p->established = 0;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		w->clients = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	w->nclients--;
+	stats_add(&w->st->clients, -1);
+}

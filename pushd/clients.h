@@ -1,0 +1,38 @@
+/* clients.h - one worker's WebSocket clients: the list, the broadcast of ring
+ * entries, slow-client judging, keepalive and closing.
+ *
+ * The list holds established clients only. Walks over it are O(clients): one
+ * per batch of new jokes (each client needs a write anyway) and one per
+ * keepalive tick; nothing here walks the worker's descriptors.
+ */
+#ifndef PUSHD_CLIENTS_H
+#define PUSHD_CLIENTS_H
+
+#include "wstate.h"
+
+/* p is established: link it, start it at the ring head or its ?since=. */
+void clients_add(struct worker *w, struct lws *wsi, struct pss *p);
+
+/* p is closing (established or not): unlink and uncount it. Idempotent. */
+void clients_remove(struct worker *w, struct pss *p);
+
+/* Close p with code at its next write (once); a choked one is dropped a moment later. */
+void clients_close(struct worker *w, struct pss *p, int code);
+
+/* Close every client with 1001 "going away". */
+void clients_close_all(struct worker *w);
+
+/* Send a text frame now. 0, or -1 when the socket did not take it. */
+int clients_send_text(struct worker *w, struct lws *wsi, unsigned char *payload, size_t len);
+
+/*
+ * After new jokes: write each client's next frame when it can go at once, ask
+ * for WRITEABLE for the rest, close the slow ones; note the slowest served
+ * client (w->min_seq) and whether one is behind (w->watching).
+ */
+void clients_scan(struct worker *w);
+
+/* Ping the idle, drop those that did not answer in time. */
+void clients_keepalive(struct worker *w);
+
+#endif
