@@ -102,14 +102,15 @@ $(O)/jokes-pushd: $(O)/pushd/main.o $(O)/libpushd.a $(O)/libjokes.a
 $(O)/tools/pushd-dbput: $(O)/tests/tools/pushd_dbput.o $(O)/libjokes.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(O)/tools/wsload: bench/wsload.c
+# the bench tools parse their numbers with lib/cli.c (libjokes.a)
+$(O)/tools/wsload: bench/wsload.c $(O)/libjokes.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 # libcrypto (libssl-dev) comes with libwebsockets-dev, which depends on it
-$(O)/tools/ws_ideal: bench/ws_ideal.c
+$(O)/tools/ws_ideal: bench/ws_ideal.c $(O)/libjokes.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags libcrypto) $(LDFLAGS) -o $@ $< \
-		$(shell pkg-config --libs libcrypto)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell pkg-config --cflags libcrypto) $(LDFLAGS) -o $@ $^ \
+		$(shell pkg-config --libs libcrypto) $(LDLIBS)
 
 # --- jokes-fcgi (fcgi/) -------------------------------------------------------
 FCGI_OBJ := $(patsubst %.c,$(O)/%.o,$(filter-out fcgi/main.c,$(wildcard fcgi/*.c)))

@@ -13,6 +13,8 @@
  * socket does not take whole closes that client: the reference never buffers (counted).
  * SIGTERM: each child prints its counts on stderr; the parent removes NOTIFY_PATH.
  */
+#include "cli.h"
+
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -56,19 +58,6 @@ struct worker {
 	long accepted, refused, jokes, frames, short_writes;
 };
 
-/* Integer in lo..hi from arg, or -1. */
-static int num(const char *arg, long lo, long hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
 
 static void drop(struct worker *w, int fd)
 {
@@ -303,10 +292,10 @@ int main(int argc, char **argv)
 
 	for (int o; (o = getopt(argc, argv, "p:N:a:w:")) != -1;) {
 		switch (o) {
-		case 'p': bad |= num(optarg, 1, 65535, &port); break;
+		case 'p': bad |= cli_int(optarg, 1, 65535, &port); break;
 		case 'N': npath = optarg; break;
 		case 'a': addr = optarg; break;
-		case 'w': bad |= num(optarg, 1, WORKERS_MAX, &nworkers); break;
+		case 'w': bad |= cli_int(optarg, 1, WORKERS_MAX, &nworkers); break;
 		default: bad = 1;
 		}
 	}

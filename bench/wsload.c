@@ -25,6 +25,8 @@
  * -S SLOW: also open SLOW clients that never read (4 KB SO_RCVBUF), after the
  * others; at the end reports how many of them the server closed.
  */
+#include "cli.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -284,19 +286,6 @@ static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 	_exit(0);
 }
 
-/* optarg as an integer in lo..hi, or fail: -1 (every option is checked, nothing is guessed). */
-static int num(const char *arg, long lo, long hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
 
 static int opts(int argc, char **argv)
 {
@@ -304,20 +293,20 @@ static int opts(int argc, char **argv)
 
 	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:b:S:R:")) != -1;) {
 		switch (o) {
-		case 'p': bad |= num(optarg, 1, 65535, &port); break;
+		case 'p': bad |= cli_int(optarg, 1, 65535, &port); break;
 		case 'H': host = optarg; break;
 		case 'u': path = optarg; break;
-		case 'n': bad |= num(optarg, 1, PER_PROC * 64, &nclients); break;
-		case 'm': bad |= num(optarg, 1, MAXMSG, &nmsg); break;
-		case 's': bad |= num(optarg, 1, 254, &nsrc); break;
+		case 'n': bad |= cli_int(optarg, 1, PER_PROC * 64, &nclients); break;
+		case 'm': bad |= cli_int(optarg, 1, MAXMSG, &nmsg); break;
+		case 's': bad |= cli_int(optarg, 1, 254, &nsrc); break;
 		case 'P': pubcmd = optarg; break;
 		case 'K': kept = 1; break;
-		case 'i': bad |= num(optarg, 0, 3600000, &interval); break;
+		case 'i': bad |= cli_int(optarg, 0, 3600000, &interval); break;
 		case 'O': origin = optarg; break;
-		case 'w': bad |= num(optarg, 0, 3600, &waits); break;
-		case 'b': bad |= num(optarg, 1, MAXFRAMES, &burst); break;
-		case 'S': bad |= num(optarg, 0, 64, &nslow); break;
-		case 'R': bad |= num(optarg, 0, 1000000, &read_pause_us); break;
+		case 'w': bad |= cli_int(optarg, 0, 3600, &waits); break;
+		case 'b': bad |= cli_int(optarg, 1, MAXFRAMES, &burst); break;
+		case 'S': bad |= cli_int(optarg, 0, 64, &nslow); break;
+		case 'R': bad |= cli_int(optarg, 0, 1000000, &read_pause_us); break;
 		default: return -1;
 		}
 	}

@@ -106,3 +106,14 @@ cli_long(const char *s, long min, long max, long *out)
 	*out = v;
 	return 0;
 }
+
+int
+cli_int(const char *s, int min, int max, int *out)
+{
+	long v;
+
+	if (cli_long(s, min, max, &v) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}

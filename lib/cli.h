@@ -47,5 +47,6 @@ int cli_check_ok(const struct cli *c, const struct config *cfg);
 
 /* A decimal number from min to max, the whole string; 0, or -1 (nothing is stored). */
 int cli_long(const char *s, long min, long max, long *out);
+int cli_int(const char *s, int min, int max, int *out);
 
 #endif
