@@ -47,7 +47,7 @@ grep -q '^state_dir = /var/lib/jokes$' "$P/etc/jokes/jokes.conf" &&
 	grep -q 'alias /usr/local/share/jokes/static/;' "$P/share/jokes/nginx/jokes.conf" &&
 	grep -q 'ExecStart=/usr/local/sbin/jokes-pushd -c /usr/local/etc/jokes/jokes.conf' \
 		"$P/lib/systemd/system/jokes-pushd.service" &&
-	grep -q -x '\* \* \* \* \* jokes /usr/local/bin/jokes-fetch --every 15' "$P/share/jokes/cron/jokes"
+	grep -q -x '\* \* \* \* \* jokes test -x /usr/local/bin/jokes-fetch && /usr/local/bin/jokes-fetch --every 15' "$P/share/jokes/cron/jokes"
 verdict $? "installed files name the installed paths"
 
 # The installed binaries against the installed config, its paths moved into the DESTDIR.
