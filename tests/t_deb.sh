@@ -269,38 +269,20 @@ fi
 
 # A WebSocket through the installed site: the stored joke, then one stored by the cron line
 # (as _jokes: its www-data membership reaches pushd's notify socket) pushed at once.
-python3 - "$port" >"$tmp/ws.out" 2>&1 <<'EOF' &
-import base64, json, os, socket, sys, time
+PYTHONPATH="$root/tests/tools" python3 - "$port" >"$tmp/ws.out" 2>&1 <<'EOF' &
+import sys
+from wsclient import WS
 port = int(sys.argv[1])
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
-key = base64.b64encode(os.urandom(16)).decode()
-s.sendall((f"GET /ws/jokes/?since=0 HTTP/1.1\r\nHost: localhost:{port}\r\nOrigin: http://localhost:{port}\r\n"
-           f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
-buf = b""
-while b"\r\n\r\n" not in buf:
-    buf += s.recv(4096)
-head, buf = buf.split(b"\r\n\r\n", 1)
-print(head.split(b"\r\n")[0].decode(), flush=True)
-def frame():
-    global buf
-    while True:
-        if len(buf) >= 2:
-            n = buf[1] & 127; off = 2
-            if n == 126: n = int.from_bytes(buf[2:4], "big"); off = 4
-            elif n == 127: n = int.from_bytes(buf[2:10], "big"); off = 10
-            if len(buf) >= off + n:
-                op, data, buf = buf[0] & 15, buf[off:off + n], buf[off + n:]
-                if op == 1: return json.loads(data)
-                continue
-        buf += s.recv(65536)
-first = frame()
+c = WS(("127.0.0.1", port), path="/ws/jokes/?since=0", host="localhost:%d" % port, timeout=10)
+print("HTTP/1.1", c.status, flush=True)
+first = c.recv(10)
 print("replayed", first.get("type"), first.get("id"), flush=True)
 while True:
-    m = frame()
-    if m.get("id", 0) > first.get("id", 0):
-        print("live", m.get("type"), m.get("id"), flush=True)
+    m = c.recv(30)
+    if m is None or m.get("id", 0) > first.get("id", 0):
         break
+if m:
+    print("live", m.get("type"), m.get("id"), flush=True)
 EOF
 ws=$!
 for _ in $(seq 50); do grep -q '^replayed' "$tmp/ws.out" && break; sleep 0.1; done

@@ -115,43 +115,24 @@ verdict $? "the page renders through nginx (www-data) -> jokes-fcgi (uid $FCGI) 
 	"HTTP $code $(tail -3 "$tmp/web/logs/error.log" "$tmp/fcgi.log" 2>/dev/null | tr '\n' ' ')"
 
 # A WebSocket client through nginx: the stored jokes, then one fetched by the writer.
-python3 - "$p" "$tmp" "$bin" "$conf" "$FETCH" "$J" "$WEB" >"$tmp/ws.out" 2>&1 <<'EOF'
-import base64, json, os, socket, subprocess, sys, time
+PYTHONPATH="$root/tests/tools" python3 - "$p" "$tmp" "$bin" "$conf" "$FETCH" "$J" "$WEB" >"$tmp/ws.out" 2>&1 <<'EOF'
+import subprocess, sys, time
+from wsclient import WS
 port, tmp, bin_, conf, fetch_uid, j, web = sys.argv[1:]
-s = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
-host = f"127.0.0.1:{port}"
-key = base64.b64encode(os.urandom(16)).decode()
-s.sendall((f"GET /ws/jokes/?since=0 HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n"
-           f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
-buf = b""
-while b"\r\n\r\n" not in buf:
-    buf += s.recv(4096)
-head, buf = buf.split(b"\r\n\r\n", 1)
-print(head.split(b"\r\n")[0].decode())
-def frame():
-    global buf
-    while True:
-        if len(buf) >= 2:
-            n = buf[1] & 127; off = 2
-            if n == 126: n = int.from_bytes(buf[2:4], "big"); off = 4
-            elif n == 127: n = int.from_bytes(buf[2:10], "big"); off = 10
-            if len(buf) >= off + n:
-                op, data, buf = buf[0] & 15, buf[off:off + n], buf[off + n:]
-                if op == 1: return json.loads(data)
-                continue
-        buf += s.recv(65536)
-first = frame()
+c = WS(("127.0.0.1", int(port)), path="/ws/jokes/?since=0", timeout=10)
+print("HTTP/1.1", c.status)
+first = c.recv(10)
 print("replayed", first.get("type"), first.get("id"))
 subprocess.run(["setpriv", f"--reuid={fetch_uid}", f"--regid={j}", f"--groups={web}", "--inh-caps=-all",
                 "--", "sh", "-c", f"umask 027; exec {bin_}/jokes-fetch -c {conf}"], check=True,
                stderr=open(f"{tmp}/fetch2.log", "w"))
 t0 = time.time()
 while True:
-    m = frame()
-    if m.get("id", 0) > first.get("id", 0):
-        print("live", m.get("type"), m.get("id"), f"{time.time() - t0:.2f}s")
+    m = c.recv(10)
+    if m is None or m.get("id", 0) > first.get("id", 0):
         break
+if m:
+    print("live", m.get("type"), m.get("id"), f"{time.time() - t0:.2f}s")
 EOF
 grep -q '^HTTP/1.1 101' "$tmp/ws.out" && grep -q '^replayed joke 1$' "$tmp/ws.out"
 verdict $? "a WebSocket through nginx (www-data) -> jokes-pushd (uid $PUSHD) replays the stored joke" "$(tr '\n' ' ' <"$tmp/ws.out")"

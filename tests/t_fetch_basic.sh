@@ -122,9 +122,9 @@ check "pushd stuck: one warning, run bounded (took $took ms)" \
 	test "$(wc -l <"$T/err")" = 1 -a -n "$(grep 'warn: notify' "$T/err")" -a "$took" -lt 2000
 
 # --- the crontab line and the man page ----------------------------------------------------
-check "cron/jokes.crontab.in: the one line with user, @BINDIR@ and --every 15" \
+check "cron/jokes.crontab.in: the one line with @USER@, @BINDIR@, a test -x guard and --every 15" \
 	test "$(grep -v '^#' "$ROOT/cron/jokes.crontab.in" | grep -c 'jokes-fetch')" = 1 -a \
-	-n "$(grep -x '\* \* \* \* \* jokes @BINDIR@/jokes-fetch --every 15' "$ROOT/cron/jokes.crontab.in")"
+	-n "$(grep -x '\* \* \* \* \* @USER@ test -x @BINDIR@/jokes-fetch && @BINDIR@/jokes-fetch --every 15' "$ROOT/cron/jokes.crontab.in")"
 if command -v man >/dev/null; then
 	warn=$(MANWIDTH=80 man --warnings -l "$ROOT/man/jokes-fetch.1" 2>&1 >/dev/null)
 	check "man/jokes-fetch.1 renders without warnings" test -z "$warn"
