@@ -1,7 +1,7 @@
 /* wsload.c - WebSocket fan-out load generator for make bench (pushd, nginx+nchan, ws_ideal).
  *
  * usage: wsload -p PORT [-H HOST] [-u PATH] [-n CLIENTS] [-m MESSAGES] [-s SOURCES]
- *               [-P PUBLISH_CMD [-K]] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-b BURST] [-S SLOW]
+ *               [-P PUBLISH_CMD [-K]] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-b BURST] [-S SLOW]
  *               [-R READ_PAUSE_US]
  * Opens CLIENTS WebSocket connections to HOST:PORT PATH (forking a child per
  * 18 000 sockets, binding source addresses 127.0.0.1..127.0.0.SOURCES), then
@@ -22,6 +22,7 @@
  * after a header whose message_bytes is the mean payload of the text messages received.
  * -b BURST: each publish yields BURST jokes (the line then covers all of them:
  * latencies of every joke of the burst, count = clients that got the whole burst).
+ * -W HOLD_S: hold the connected clients that long before the first publish (1).
  * -S SLOW: also open SLOW clients that never read (4 KB SO_RCVBUF), after the
  * others; at the end reports how many of them the server closed.
  */
@@ -85,6 +86,7 @@ static int cmp_d(const void *a, const void *b)
 static const char *host = "127.0.0.1", *path = "/ws/jokes/", *origin = NULL, *pubcmd = NULL;
 static int kept; /* -K */
 static int port, nclients = 1000, nmsg = 5, nsrc = 4, interval = 1000, waits = 10, burst = 1, nslow;
+static int hold = 1; /* -W: seconds between all connected and the first publish */
 static int read_pause_us; /* -R */
 static int nframes; /* nmsg * burst: text messages each client should see */
 
@@ -291,7 +293,7 @@ static int opts(int argc, char **argv)
 {
 	int bad = 0;
 
-	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:b:S:R:")) != -1;) {
+	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:W:b:S:R:")) != -1;) {
 		switch (o) {
 		case 'p': bad |= cli_int(optarg, 1, 65535, &port); break;
 		case 'H': host = optarg; break;
@@ -304,6 +306,7 @@ static int opts(int argc, char **argv)
 		case 'i': bad |= cli_int(optarg, 0, 3600000, &interval); break;
 		case 'O': origin = optarg; break;
 		case 'w': bad |= cli_int(optarg, 0, 3600, &waits); break;
+		case 'W': bad |= cli_int(optarg, 0, 3600, &hold); break;
 		case 'b': bad |= cli_int(optarg, 1, MAXFRAMES, &burst); break;
 		case 'S': bad |= cli_int(optarg, 0, 64, &nslow); break;
 		case 'R': bad |= cli_int(optarg, 0, 1000000, &read_pause_us); break;
@@ -405,7 +408,7 @@ int main(int argc, char **argv)
 
 	if (opts(argc, argv)) {
 		fprintf(stderr, "usage: wsload -p PORT -P PUBLISH_CMD [-K] [-H HOST] [-u PATH] [-n CLIENTS] "
-				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-b BURST] [-S SLOW] "
+				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-b BURST] [-S SLOW] "
 				"[-R READ_PAUSE_US]\n");
 		return 64;
 	}
@@ -438,7 +441,7 @@ int main(int argc, char **argv)
 	}
 	open_slow(slow);
 	fprintf(stderr, "wsload: %d/%d clients connected\n", open_total, nclients);
-	sleep(1);
+	sleep((unsigned)hold);
 	for (int m = 0; m < nmsg; m++) {
 		pub[m] = now_ms();
 		if (publisher ? fprintf(publisher, "%d\n", m) < 0 || fflush(publisher) : system(pubcmd) != 0)

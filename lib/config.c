@@ -60,7 +60,7 @@ static const struct key keys[] = {
 	INT(pushd_ping_secs, CONFIG_PUSHD, 1, 3600, "25", "ping an idle client after this many seconds"),
 	INT(pushd_ping_timeout_secs, CONFIG_PUSHD, 1, 3600, "10", "close a client that has not answered a ping"),
 	INT(pushd_poll_secs, CONFIG_PUSHD, 1, 3600, "5", "read new jokes from the database at least this often"),
-	INT(pushd_max_clients, CONFIG_PUSHD, 1, 1000000, "100000", "most WebSocket clients held at once"),
+	INT(pushd_max_clients, CONFIG_PUSHD, 1, 4000000, "100000", "most WebSocket clients held at once"),
 	INT(pushd_max_backlog, CONFIG_PUSHD, 1, 100000, "256", "unsent jokes a client may fall behind before it is closed"),
 	INT(pushd_handshake_secs, CONFIG_PUSHD, 1, 3600, "10", "close a connection that has not completed the WebSocket handshake"),
 
