@@ -1,7 +1,7 @@
 /* wsload.c - WebSocket fan-out load generator for make bench (pushd, nginx+nchan, ws_ideal).
  *
  * usage: wsload -p PORT [-H HOST] [-u PATH] [-n CLIENTS] [-m MESSAGES] [-s SOURCES]
- *               [-P PUBLISH_CMD [-K]] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-b BURST] [-S SLOW]
+ *               [-P PUBLISH_CMD [-K]] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-E] [-b BURST] [-S SLOW]
  *               [-R READ_PAUSE_US]
  * Opens CLIENTS WebSocket connections to HOST:PORT PATH (forking a child per
  * 18 000 sockets, binding source addresses 127.0.0.1..127.0.0.SOURCES), then
@@ -23,6 +23,7 @@
  * -b BURST: each publish yields BURST jokes (the line then covers all of them:
  * latencies of every joke of the burst, count = clients that got the whole burst).
  * -W HOLD_S: hold the connected clients that long before the first publish (1).
+ * -E: choose each client's source port (10000 + i / SOURCES), for 25 000 and more per address.
  * -S SLOW: also open SLOW clients that never read (4 KB SO_RCVBUF), after the
  * others; at the end reports how many of them the server closed.
  */
@@ -87,6 +88,7 @@ static const char *host = "127.0.0.1", *path = "/ws/jokes/", *origin = NULL, *pu
 static int kept; /* -K */
 static int port, nclients = 1000, nmsg = 5, nsrc = 4, interval = 1000, waits = 10, burst = 1, nslow;
 static int hold = 1; /* -W: seconds between all connected and the first publish */
+static int explicit_ports; /* -E: each client's source port chosen here, not by the kernel */
 static int read_pause_us; /* -R */
 static int nframes; /* nmsg * burst: text messages each client should see */
 
@@ -105,11 +107,24 @@ static int dial(int i, const char *req, size_t reqlen, int rcvbuf)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (rcvbuf) /* before connect, so the window stays small */
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	/* pick the port at connect time: bind() choosing one is O(ports in use) */
-	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 	src.sin_addr.s_addr = htonl(0x7f000001 + (uint32_t)(i % nsrc));
-	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
-		goto fail;
+	if (explicit_ports) {
+		/* -E: client i takes port 10000 + i / nsrc of its address (or one 26 000 above,
+		 * when that is taken): the kernel's own search for a free port, at bind() or at
+		 * connect(), walks the ports in use, which at 25 000 per address costs more than
+		 * everything else the generator does */
+		src.sin_port = htons((uint16_t)(10000 + i / nsrc));
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
+			src.sin_port = htons((uint16_t)(36000 + i / nsrc));
+			if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
+				goto fail;
+		}
+	} else {
+		/* pick the port at connect time: bind() choosing one is O(ports in use) */
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
+			goto fail;
+	}
 	dst.sin_port = htons((uint16_t)port);
 	inet_pton(AF_INET, host, &dst.sin_addr);
 	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
@@ -205,73 +220,99 @@ static int build_req(char *req, size_t size)
 			path, host, port, origin ? "Origin: " : "", origin ? origin : "", origin ? "\r\n" : "");
 }
 
+/* One child's clients and what they received. */
+struct held {
+	struct conn *cs;
+	struct stamp *rx;
+	int ep, go_fd, open_n;
+	double end; /* when to stop reading (0: not yet told) */
+	unsigned char buf[65536];
+};
+
+/* Read what epoll says is ready, for up to timeout ms; returns how many events came. */
+static int service(struct held *h, int timeout)
+{
+	struct epoll_event evs[4096];
+	int n = epoll_wait(h->ep, evs, 4096, timeout);
+
+	for (int k = 0; k < n; k++) {
+		uint32_t i = evs[k].data.u32;
+		struct stamp t;
+		if (i == 0xffffffff) { /* parent: publishing done, linger then report */
+			int w;
+			(void)!read(h->go_fd, &w, sizeof(w));
+			h->end = now_ms() + w;
+			epoll_ctl(h->ep, EPOLL_CTL_DEL, h->go_fd, NULL);
+			continue;
+		}
+		struct conn *c = &h->cs[i];
+		ssize_t r = recv_stamped(c->fd, h->buf, sizeof(h->buf), &t);
+		if (r <= 0) {
+			epoll_ctl(h->ep, EPOLL_CTL_DEL, c->fd, NULL);
+			close(c->fd);
+			if (c->state == 1)
+				h->open_n--;
+			c->state = 2;
+			continue;
+		}
+		size_t off = 0;
+		if (c->state == 0) {
+			unsigned char *e = memmem(h->buf, (size_t)r, "\r\n\r\n", 4);
+			if (!e || memcmp(h->buf, "HTTP/1.1 101", 12)) {
+				c->state = 2;
+				close(c->fd);
+				continue;
+			}
+			c->state = 1;
+			h->open_n++;
+			off = (size_t)(e + 4 - h->buf);
+		}
+		feed(c, h->buf + off, (size_t)r - off, &t, h->rx + (size_t)i * (size_t)nframes);
+	}
+	return n;
+}
+
 /* Child: hold count clients; report rx times per client through out. */
 static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 {
 	char req[1024];
 	int reqlen = build_req(req, sizeof(req));
+	struct held *h = calloc(1, sizeof(*h));
 	struct conn *cs = calloc((size_t)count, sizeof(*cs));
 	struct stamp *rx = calloc((size_t)count * (size_t)nframes, sizeof(*rx));
-	int ep = epoll_create1(0), open_n = 0;
-	unsigned char buf[65536];
 
+	if (!h || !cs || !rx)
+		_exit(71);
+	h->cs = cs, h->rx = rx, h->go_fd = go_fd, h->ep = epoll_create1(0);
 	for (int i = 0; i < count; i++) {
 		cs[i].fd = dial(first + i, req, (size_t)reqlen, 0);
 		cs[i].state = cs[i].fd < 0 ? 2 : 0;
 		if (cs[i].fd >= 0) {
 			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
-			epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+			epoll_ctl(h->ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
 		}
+		/* answer what came while dialing (handshakes, pings): tens of thousands of
+		 * clients take long enough to dial that the first ones are pinged */
+		if (i % 256 == 255)
+			while (service(h, 0) > 0)
+				;
 	}
-	double deadline = now_ms() + 30000 + count / 2.0, end = 0;
+	double deadline = now_ms() + 30000 + count / 2.0;
 	int go = 0;
-	struct epoll_event evs[4096];
 	for (;;) {
 		double t0 = now_ms();
-		if (!go && (open_n == count || t0 > deadline)) {
-			(void)!write(ready_fd, &open_n, sizeof(open_n));
+		if (!go && (h->open_n == count || t0 > deadline)) {
+			(void)!write(ready_fd, &h->open_n, sizeof(h->open_n));
 			go = 1;
 		}
 		if (go == 1) {
 			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0xffffffff};
-			epoll_ctl(ep, EPOLL_CTL_ADD, go_fd, &ev);
+			epoll_ctl(h->ep, EPOLL_CTL_ADD, go_fd, &ev);
 			go = 2;
 		}
-		if (end && t0 > end)
+		if (h->end && t0 > h->end)
 			break;
-		int n = epoll_wait(ep, evs, 4096, 100);
-		for (int k = 0; k < n; k++) {
-			uint32_t i = evs[k].data.u32;
-			struct stamp t;
-			if (i == 0xffffffff) { /* parent: publishing done, linger then report */
-				int w;
-				(void)!read(go_fd, &w, sizeof(w));
-				end = now_ms() + w;
-				epoll_ctl(ep, EPOLL_CTL_DEL, go_fd, NULL);
-				continue;
-			}
-			struct conn *c = &cs[i];
-			ssize_t r = recv_stamped(c->fd, buf, sizeof(buf), &t);
-			if (r <= 0) {
-				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-				close(c->fd);
-				c->state = 2;
-				continue;
-			}
-			size_t off = 0;
-			if (c->state == 0) {
-				unsigned char *e = memmem(buf, (size_t)r, "\r\n\r\n", 4);
-				if (!e || memcmp(buf, "HTTP/1.1 101", 12)) {
-					c->state = 2;
-					close(c->fd);
-					continue;
-				}
-				c->state = 1;
-				open_n++;
-				off = (size_t)(e + 4 - buf);
-			}
-			feed(c, buf + off, (size_t)r - off, &t, rx + (size_t)i * (size_t)nframes);
-		}
+		int n = service(h, 100);
 		/*
 		 * -R: once all are connected, read in batches (fewer wake-ups leave the CPU to
 		 * the server; the user times then include the pause, the kernel's do not).
@@ -293,7 +334,7 @@ static int opts(int argc, char **argv)
 {
 	int bad = 0;
 
-	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:W:b:S:R:")) != -1;) {
+	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:W:Eb:S:R:")) != -1;) {
 		switch (o) {
 		case 'p': bad |= cli_int(optarg, 1, 65535, &port); break;
 		case 'H': host = optarg; break;
@@ -307,6 +348,7 @@ static int opts(int argc, char **argv)
 		case 'O': origin = optarg; break;
 		case 'w': bad |= cli_int(optarg, 0, 3600, &waits); break;
 		case 'W': bad |= cli_int(optarg, 0, 3600, &hold); break;
+		case 'E': explicit_ports = 1; break;
 		case 'b': bad |= cli_int(optarg, 1, MAXFRAMES, &burst); break;
 		case 'S': bad |= cli_int(optarg, 0, 64, &nslow); break;
 		case 'R': bad |= cli_int(optarg, 0, 1000000, &read_pause_us); break;
@@ -314,6 +356,8 @@ static int opts(int argc, char **argv)
 		}
 	}
 	nframes = nmsg * burst;
+	if (explicit_ports && nclients / nsrc >= 25000)
+		bad = 1; /* -E: 25 000 ports per source address at most */
 	return !bad && port > 0 && nframes <= MAXFRAMES && pubcmd && strlen(path) < 256 && strlen(host) < 64 &&
 			       (!origin || strlen(origin) < 128)
 		       ? 0
@@ -408,7 +452,7 @@ int main(int argc, char **argv)
 
 	if (opts(argc, argv)) {
 		fprintf(stderr, "usage: wsload -p PORT -P PUBLISH_CMD [-K] [-H HOST] [-u PATH] [-n CLIENTS] "
-				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-b BURST] [-S SLOW] "
+				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-E] [-b BURST] [-S SLOW] "
 				"[-R READ_PAUSE_US]\n");
 		return 64;
 	}
