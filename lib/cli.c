@@ -3,6 +3,7 @@
 
 #include "log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,9 +100,11 @@ cli_long(const char *s, long min, long max, long *out)
 	char *end;
 	long v;
 
+	if (!isdigit((unsigned char)*s) && *s != '-')
+		return -1; /* strtol would take leading blanks and a '+' */
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
+	if (errno || *end != '\0' || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;

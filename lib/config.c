@@ -1,6 +1,7 @@
 /* config.c - jokes.conf parsing against one whitelist of keys, plus env and flags. */
 #include "config.h"
 
+#include "cli.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -79,22 +80,6 @@ key_find(const char *name, size_t len)
 		if (strlen(keys[i].name) == len && strncmp(keys[i].name, name, len) == 0)
 			return &keys[i];
 	return NULL;
-}
-
-static int
-parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (!isdigit((unsigned char)*s) && *s != '-')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /* Letters, digits and '-' inside; not empty, no '-' at either end. */
@@ -216,7 +201,7 @@ key_apply(struct config *cfg, const struct key *k, const char *value, const char
 		memcpy(field, value, strlen(value) + 1);
 		return 0;
 	case KEY_INT:
-		if (parse_long(value, k->min, k->max, &v) < 0) {
+		if (cli_long(value, k->min, k->max, &v) < 0) {
 			log_error("%s: %s: \"%s\" is not a whole number from %ld to %ld", where,
 				  k->name, value, k->min, k->max);
 			return -1;

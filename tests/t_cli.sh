@@ -67,3 +67,12 @@ verdict $? "jokes-fetch --every without a value: 64" "rc $rc: $(cat "$tmp/err")"
 rc=$?
 [ $rc = 64 ] && grep -q -- '--socket needs a value' "$tmp/err"
 verdict $? "jokes-fcgi --socket without a value: 64" "rc $rc: $(cat "$tmp/err")"
+# numbers are whole decimal strings: no blank or '+' in front (strtol alone would take them)
+"$bin/jokes-fetch" -c "$tmp/good.conf" --every ' 5' -n >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 64 ] && grep -q 'is not a number of seconds' "$tmp/err"
+verdict $? "jokes-fetch --every ' 5': usage error 64" "rc $rc: $(cat "$tmp/err")"
+"$bin/jokes-pushd" --pushd_workers=+2 -n >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 78 ] && grep -q 'pushd_workers' "$tmp/err"
+verdict $? "jokes-pushd --pushd_workers=+2: 78, the key named" "rc $rc: $(cat "$tmp/err")"
