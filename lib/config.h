@@ -62,6 +62,7 @@ struct config {
 	long fetch_notify_timeout_ms;
 	long fetch_window_secs; /* --every divides this period (cron's minute) */
 	long fetch_fts_optimize_every; /* optimize the FTS5 index when a stored id is a multiple */
+	long fetch_redis_timeout_ms;   /* connect, and each command */
 	long fetch_redis_maxlen;       /* XADD ... MAXLEN ~ this, and the most one backfill adds */
 
 	/* jokes-pushd */
