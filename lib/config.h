@@ -132,6 +132,13 @@ int config_host_ok(const char *s, size_t len);
 int config_base_url_check(const char *url, const char **why);
 
 /*
+ * Check fcgi_ws_url: a path as in config_base_url_check ("/ws/jokes/", on the page's own
+ * host), or "ws://" or "wss://", a host as config_host_ok takes it, then such a path.
+ * 0, or -1 with *why set to a short reason.
+ */
+int config_ws_url_check(const char *url, const char **why);
+
+/*
  * Write every key = value of this program and the shared ones (for -n and docs); a password
  * in redis_url is written as "***".
  */
