@@ -156,8 +156,9 @@ test_config_keys(void)
 
 /* A reply built by hiredis's own reader from RESP text. */
 static redisReply *
-reply_of(const char *resp, size_t len)
+reply_of(const char *resp)
 {
+	size_t len = strlen(resp);
 	redisReader *r = redisReaderCreate();
 	void *reply = NULL;
 
@@ -238,26 +239,26 @@ test_stream_entry(void)
 	/* from hiredis replies: the types are checked */
 	n = snprintf(buf, sizeof(buf), "*2\r\n$4\r\n42-0\r\n*2\r\n$4\r\njoke\r\n$%zu\r\n%s\r\n",
 		     strlen(rec), rec);
-	r = reply_of(buf, (size_t)n);
+	r = reply_of(buf);
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) == 0 && j.id == 42);
 	freeReplyObject(r);
-	r = reply_of("*2\r\n:42\r\n*2\r\n$4\r\njoke\r\n$2\r\n{}\r\n", 33);
+	r = reply_of("*2\r\n:42\r\n*2\r\n$4\r\njoke\r\n$2\r\n{}\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	CHECK(strcmp(err, "the ID is not a string") == 0);
 	freeReplyObject(r);
-	r = reply_of("*2\r\n$4\r\n42-0\r\n*2\r\n$4\r\njoke\r\n:1\r\n", 33);
+	r = reply_of("*2\r\n$4\r\n42-0\r\n*2\r\n$4\r\njoke\r\n:1\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	freeReplyObject(r);
-	r = reply_of("*2\r\n$4\r\n42-0\r\n$4\r\njoke\r\n", 24);
+	r = reply_of("*2\r\n$4\r\n42-0\r\n$4\r\njoke\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	freeReplyObject(r);
-	r = reply_of("*2\r\n$4\r\n42-0\r\n*-1\r\n", 19); /* a deleted entry */
+	r = reply_of("*2\r\n$4\r\n42-0\r\n*-1\r\n"); /* a deleted entry */
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	freeReplyObject(r);
-	r = reply_of("*1\r\n$4\r\n42-0\r\n", 14);
+	r = reply_of("*1\r\n$4\r\n42-0\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	freeReplyObject(r);
-	r = reply_of("$4\r\n42-0\r\n", 10);
+	r = reply_of("$4\r\n42-0\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	freeReplyObject(r);
 	CHECK(stream_entry_from_reply(NULL, &j, err, sizeof(err)) < 0);
