@@ -1,5 +1,5 @@
-/* test_redis.c - lib/: the Redis keys (redis_url, redis_stream, fetch_redis_maxlen,
- * pushd_source) and the stream-entry parser. */
+/* test_redis.c - lib/: the keys of push nodes fed from Redis (redis_url, redis_stream,
+ * fetch_redis_maxlen, pushd_source, an absolute fcgi_ws_url) and the stream-entry parser. */
 #include "config.h"
 #include "joke.h"
 #include "log.h"
@@ -154,6 +154,26 @@ test_config_keys(void)
 	}
 }
 
+/* fcgi_ws_url: a path, or a ws:// or wss:// URL (push nodes on another host) */
+static void
+test_ws_url(void)
+{
+	const char *why = NULL;
+
+	CHECK(config_ws_url_check("/ws/jokes/", &why) == 0);
+	CHECK(config_ws_url_check("ws://127.0.0.2:9000/ws/jokes/", &why) == 0);
+	CHECK(config_ws_url_check("wss://ws.example.org", &why) == 0);
+	CHECK(config_ws_url_check("wss://[::1]:443/x", &why) == 0);
+	CHECK(config_ws_url_check("http://ws.example.org/", &why) < 0 && why != NULL);
+	CHECK(config_ws_url_check("ws://", &why) < 0);
+	CHECK(config_ws_url_check("ws://h:0/", &why) < 0);
+	CHECK(config_ws_url_check("ws://h/a?b", &why) < 0);
+	CHECK(config_ws_url_check("ws://h/a/../b", &why) < 0);
+	CHECK(config_ws_url_check("ws://h/\"x", &why) < 0);
+	CHECK(config_ws_url_check("", &why) < 0);
+	CHECK(config_ws_url_check("ws/jokes", &why) < 0);
+}
+
 /* A reply built by hiredis's own reader from RESP text. */
 static redisReply *
 reply_of(const char *resp)
@@ -270,6 +290,7 @@ main(void)
 	log_init("test_redis", LOG_LEVEL_ERROR);
 	test_url();
 	test_config_keys();
+	test_ws_url();
 	test_stream_entry();
 	return unit_done();
 }
