@@ -122,10 +122,11 @@ check "a password in a world-readable config: exit 77, one line, the password no
 	test "$RC" = 77 -a "$(lines)" = 1 -a -n "$(grep 'readable by everyone' "$T/err")" \
 	-a -z "$(grep s3cr3t "$T/err")" || echo "# $ERR"
 for bad in 'redis://127.0.0.1:99999' 'redis://user:pw@127.0.0.1:1' 'http://127.0.0.1:1' \
-	'redis://127.0.0.1:1/x' 'unix:relative'; do
+	'redis://127.0.0.1:1/x' 'unix:relative' $'redis://h\e[31m:1'; do
 	run_fetch --redis-url="$bad"
-	check "redis_url $bad: exit 78, one line naming the key" \
-		test "$RC" = 78 -a "$(lines)" = 1 -a -n "$(grep 'redis_url: ' "$T/err")" || echo "# $ERR"
+	check "redis_url $(printf %q "$bad"): exit 78, one line naming the key, no control character" \
+		test "$RC" = 78 -a "$(lines)" = 1 -a -n "$(grep 'redis_url: ' "$T/err")" \
+		-a -z "$(grep $'\e' "$T/err")" || echo "# $ERR"
 done
 echo "redis_url = redis://[::1" >"$T/bad.conf"
 "$FETCH" -c "$T/bad.conf" -n >/dev/null 2>"$T/err"; RC=$?
