@@ -74,6 +74,16 @@ check "the jokes of the outage are backfilled" test "$(ids)" = "$(db_ids)" || ec
 run_fetch
 check "then quiet again" test "$RC" = 0 -a -z "$ERR"
 
+# --- Redis answers with an error: the stream's key holds something else -------------------
+rcli SET not.a.stream x >/dev/null
+run_fetch --redis-stream=not.a.stream
+check "redis_stream names a key of another type: stored, exit 0, one error with Redis's words" \
+	test "$RC" = 0 -a "$(lines)" = 1 -a -n "$(grep 'error: redis .*XREVRANGE: WRONGTYPE' "$T/err")" || echo "# $ERR"
+run_fetch
+check "the right stream again: one line, and the stream has every joke" \
+	test "$RC" = 0 -a "$(lines)" = 1 -a -n "$(grep 'answers again after 1 failed run;' "$T/err")" \
+	-a "$(ids)" = "$(db_ids)" || echo "# $ERR"
+
 # --- bounded waits: a Redis that accepts and never answers ----------------------------------
 kill -STOP "$REDIS_PID"
 t0=$(date +%s%N)
