@@ -137,6 +137,8 @@ config_host_ok(const char *s, size_t len)
 
 		if (colon != NULL)
 			host = (size_t)(colon - s);
+		if (host == 0)
+			return 0; /* ":PORT" alone names no host */
 		while (i < host) {
 			const char *dot = memchr(s + i, '.', host - i);
 			size_t n = dot ? (size_t)(dot - (s + i)) : host - i;

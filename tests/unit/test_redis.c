@@ -41,6 +41,9 @@ test_url(void)
 
 	CHECK(url("http://h:1", &u) == -1);
 	CHECK(url("redis://", &u) == -1);
+	CHECK(url("redis://:1", &u) == -1); /* a port and no host (found by the fuzzer) */
+	CHECK(url("redis://:pw@:6379", &u) == -1);
+	CHECK(!config_host_ok(":80", 3) && config_host_ok("h:80", 4));
 	CHECK(url("redis://h:0", &u) == -1);
 	CHECK(url("redis://h:65536", &u) == -1);
 	CHECK(url("redis://h:+1", &u) == -1);
