@@ -8,6 +8,7 @@
 #include "lock.h"
 #include "log.h"
 #include "notify.h"
+#include "publish.h"
 #include "source.h"
 
 #include <errno.h>
@@ -44,7 +45,8 @@ usage(FILE *out)
 		"                   [--list-sources] [-n] [--help] [--version]\n"
 		"\n"
 		"Fetch one joke from the first source that answers with a new one, store it in\n"
-		"the database and wake jokes-pushd. Quiet on success; errors are one line each.\n"
+		"the database, wake jokes-pushd and, with redis_url, add what the Redis stream\n"
+		"lacks. Quiet on success; errors are one line each.\n"
 		"\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
 		"  --every SECONDS     fetch at each SECONDS slot of the current minute\n"
@@ -56,7 +58,9 @@ usage(FILE *out)
 		"\n"
 		"Exit: 0 stored (or nothing new), 64 usage, 73 no state_dir, 74 I/O error,\n"
 		"75 every source failed / another run holds the lock / database locked,\n"
-		"77 database or state_dir not writable, 78 configuration.\n",
+		"77 database or state_dir not writable, or a Redis password in a config file\n"
+		"anyone can read, 78 configuration. Redis down is not a failure: the joke is\n"
+		"stored and goes to the stream later (one warning per outage).\n",
 		CONFIG_DEFAULT_FILE);
 	config_usage(CONFIG_FETCH, out);
 }
@@ -151,18 +155,25 @@ check_state_dir(const struct config *cfg)
 	return 0;
 }
 
-/* One fetch and its notify; returns the exit code of this slot. */
+/*
+ * One fetch, its notify and the Redis stream (publish_run adds what the stream lacks, the
+ * new joke among them, whatever the fetch did); returns the exit code of this slot.
+ */
 static int
 one_fetch(struct fetch *f, const struct config *cfg, int64_t deadline_ms)
 {
+	enum fetch_result r;
 	struct joke j;
 
-	switch (fetch_run(f, deadline_ms, &j)) {
+	r = fetch_run(f, deadline_ms, &j);
+	if (r == FETCH_STORED && cfg->notify_socket[0] != '\0' &&
+	    notify_send(cfg->notify_socket, &j, (int)cfg->fetch_notify_timeout_ms) < 0)
+		log_warn("notify %s: %s; joke %lld is stored, jokes-pushd will catch up",
+			 cfg->notify_socket, strerror(errno), (long long)j.id);
+	if (r != FETCH_BUSY && r != FETCH_DB_ERROR)
+		(void)publish_run(cfg, f->db);
+	switch (r) {
 	case FETCH_STORED:
-		if (cfg->notify_socket[0] != '\0' &&
-		    notify_send(cfg->notify_socket, &j, (int)cfg->fetch_notify_timeout_ms) < 0)
-			log_warn("notify %s: %s; joke %lld is stored, jokes-pushd will catch up",
-				 cfg->notify_socket, strerror(errno), (long long)j.id);
 		if (cfg->fetch_fts_optimize_every > 0 && j.id % cfg->fetch_fts_optimize_every == 0) {
 			int64_t t0 = fetch_now_ms();
 
