@@ -132,7 +132,7 @@ void clients_keepalive(struct worker *w)
 			continue;
 		if (p->sse) {
 			if (now - p->alive_at >= ping)
-				sse_keepalive(w, p, now);
+				sse_keepalive(p, now);
 		} else if (p->ping_out) {
 			if (now - p->alive_at >= hang) { /* as lws did: a plain TCP close */
 				p->close_code = -1;

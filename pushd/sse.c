@@ -103,7 +103,8 @@ static int sse_start(struct worker *w, struct lws *wsi, struct pss *p, const cha
 	 */
 	lws_http_headers_detach(wsi);
 	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-	lws_rx_flow_control(wsi, 0);
+	if (!lws_partial_buffered(wsi))
+		lws_rx_flow_control(wsi, 0);
 	p->sse = 1;
 	clients_add(w, wsi, p);
 	return 0;
@@ -140,7 +141,7 @@ static int sse_writeable(struct worker *w, struct lws *wsi, struct pss *p)
 	}
 	if (p->seq < w->ring.head || p->gap_pending)
 		lws_callback_on_writable(wsi);
-	else
+	else if (!lws_partial_buffered(wsi)) /* lws sends the rest itself, through the input handler */
 		lws_rx_flow_control(wsi, 0); /* applied when this callback returns */
 	return 0;
 }
@@ -151,12 +152,11 @@ void sse_wake(struct pss *p)
 	lws_callback_on_writable(p->wsi);
 }
 
-void sse_keepalive(struct worker *w, struct pss *p, lws_usec_t now)
+void sse_keepalive(struct pss *p, lws_usec_t now)
 {
 	char c;
 	ssize_t n = recv(lws_get_socket_fd(p->wsi), &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
-	(void)w;
 	if (!n || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 		p->close_code = -1;
 		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);

@@ -41,6 +41,6 @@ void sse_wake(struct pss *p);
  * HTTP connection while it answers a request, so a hang-up shows here, not
  * as a read: at most a ping interval late.
  */
-void sse_keepalive(struct worker *w, struct pss *p, lws_usec_t now);
+void sse_keepalive(struct pss *p, lws_usec_t now);
 
 #endif
