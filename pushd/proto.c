@@ -109,10 +109,11 @@ static int cb_jokes(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	struct worker *w = worker_of(wsi);
 	struct pss *p = user;
 
-	(void)in;
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return p ? filter(w, wsi, p) : 1;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return request_confirm_upgrade(wsi, in);
 	case LWS_CALLBACK_ESTABLISHED:
 		clients_add(w, wsi, p);
 		break;

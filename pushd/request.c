@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #define URL_ARG_MAX 256 /* bytes of one ?name=value we read; a longer one is refused */
@@ -118,6 +119,14 @@ int request_origin(struct worker *w, struct lws *wsi, int allow_missing)
 	log_info("worker %d: refused a request from Origin '%s' for Host '%s'", w->a->index, origin,
 		 host);
 	return request_refuse(wsi, HTTP_STATUS_FORBIDDEN, &w->st->refused_origin);
+}
+
+int request_confirm_upgrade(struct lws *wsi, const char *upgrade)
+{
+	if (!upgrade || strcasecmp(upgrade, "h2c"))
+		return 0;
+	request_refuse(wsi, HTTP_STATUS_BAD_REQUEST, NULL);
+	return -1;
 }
 
 int request_count(struct worker *w, struct lws *wsi, struct pss *p)

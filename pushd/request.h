@@ -31,6 +31,15 @@ int request_since(struct lws *wsi, int64_t *since);
  */
 int request_origin(struct worker *w, struct lws *wsi, int allow_missing);
 
+/*
+ * LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (delivered to whichever protocol the
+ * connection is bound to): lws 4.1.6 takes "Upgrade: h2c" (what curl --http2
+ * asks for on http://) and then never serves the request, so it is refused
+ * with 400 (returns -1: hang up); anything else goes on (0). An unknown
+ * token lws has answered with 403 already.
+ */
+int request_confirm_upgrade(struct lws *wsi, const char *upgrade);
+
 /* Count p against pushd_max_clients (all workers, both kinds): 0, else refused with 503. */
 int request_count(struct worker *w, struct lws *wsi, struct pss *p);
 

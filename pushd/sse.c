@@ -176,6 +176,8 @@ int sse_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		return p ? sse_start(w, wsi, p, in, len) : 1;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return request_confirm_upgrade(wsi, in);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return p ? sse_writeable(w, wsi, p) : -1;
 	case LWS_CALLBACK_CLOSED_HTTP:

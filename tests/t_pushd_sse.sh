@@ -106,6 +106,8 @@ check("an allowed Origin: 200 (%s)" % (st[0],), st[0] == 200)
 st = status()
 check("no Origin (a same-origin EventSource): 200 although pushd_allow_no_origin is no", st[0] == 200)
 check("/sse/jokes without the slash is the stream too", status(path="/sse/jokes")[0] == 200)
+st = status(headers=["Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA"])
+check("an upgrade to h2c (curl --http2): 400, not a stream that never comes (%s)" % (st[0],), st[0] == 400)
 up = put(1, "still up")
 check("the daemon is up after the bad requests; the first stream missed nothing",
       live.ids(2, 3) == [nxt] + up)
