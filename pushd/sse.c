@@ -23,7 +23,8 @@ static int is_stream_path(const char *uri, size_t len)
 
 /*
  * The Last-Event-ID header: 1 parsed into *id, 0 absent, -1 malformed. lws
- * 4.1.6 shows only the first of repeated unknown headers (sse.h).
+ * 4.1.6 has no way to show more than the first of a repeated unknown header,
+ * so of two Last-Event-ID lines the first counts (the man page says so).
  */
 static int last_event_id(struct lws *wsi, int64_t *id)
 {
