@@ -9,8 +9,9 @@
 # usage: bench/bench_pushd.sh [N ...]   (default: 1000 10000 19000); ROUNDS=3 interleaved passes,
 # MSGS=5 per N, INTERVAL=1000 ms
 # apart (a fan-out longer than that overlaps the next one: use more for N = 100 000).
-# SERVERS="pushd proxied nchan ideal" (the default) chooses what is measured: pushd directly
-# (TCP, SO_REUSEPORT workers), "proxied" = pushd on a Unix socket behind the SHIPPED nginx
+# SERVERS="pushd sse proxied nchan ideal" (the default) chooses what is measured: pushd directly
+# (TCP, SO_REUSEPORT workers), "sse" = the same pushd with N Server-Sent Events clients
+# (GET /sse/jokes/, wsload -e) instead of N WebSocket clients, "proxied" = pushd on a Unix socket behind the SHIPPED nginx
 # configuration (tools/proxy-conf.sh nginx-main + nginx-site, NGINX_WORKERS=4 workers),
 # nginx + nchan (N <= 19000 only), and bench/ws_ideal with as many workers as pushd, fed by
 # the same notify lines as pushd. JOKE_BYTES=2000 publishes jokes of that many bytes of text
@@ -118,6 +119,13 @@ CONF
 	URL=/sub
 }
 
+# pushd as above; the clients read its event stream instead
+start_sse() {
+	start_pushd
+	URL=/sse/jokes/
+	LOAD_ARGS=-e
+}
+
 # the reference: as many workers as pushd, each with its own SO_REUSEPORT listener and epoll;
 # its parent takes the same notify lines as pushd's and relays them (its CPU is counted)
 start_ideal() {
@@ -138,7 +146,7 @@ stop_servers() {
 # wsload against the started server, in the background ($WL); returns once all are connected
 start_load() { # N out
 	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$1" -m "$MSGS" -s 8 -i "${INTERVAL:-1000}" -w "${WAIT:-3}" \
-		-P "$PUB" -K -O "http://127.0.0.1:$PORT" >"$2" 2>"$D/wsload.err" &
+		-P "$PUB" -K -O "http://127.0.0.1:$PORT" ${LOAD_ARGS:-} >"$2" 2>"$D/wsload.err" &
 	WL=$!
 	until grep -q connected "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.2; done
 }
@@ -160,6 +168,7 @@ PY
 INCOMPLETE=0
 run_one() { # server N
 	local srv=$1 n=$2 rss0 rss1 cpu0 cpu1 out
+	LOAD_ARGS=
 	"start_$srv"
 	srvs() { tree "$SPID"; [ "$srv" = proxied ] && tree "$PPID_"; }
 	rss0=$(rss_of $(srvs))
@@ -228,7 +237,7 @@ mkdir -p "$(dirname "$RES")"
 	echo "# user = clients' read() returned, kernel = SO_TIMESTAMPNS of that read; medians over $MSGS messages; cpu = all server processes from all-connected to the end; cpu_us_joke = cpu / (N * MSGS)"
 	echo "# server N connected min_got user_p50 user_p99 user_all kern_p50 kern_p99 kern_all KB/conn cpu_ms cpu_us_joke"
 } > "$RES"
-SERVERS=${SERVERS:-pushd proxied nchan ideal}
+SERVERS=${SERVERS:-pushd sse proxied nchan ideal}
 # ROUNDS passes over the servers per N, interleaved, so a slower minute of the shared machine
 # hits all of them alike; the summary takes the median of the rounds (one row per run above it).
 for n in $NS; do
@@ -259,7 +268,8 @@ meds = {}
 for (srv, n) in sorted(runs, key=lambda k: (k[1], k[0])):
     meds[(srv, n)] = [med(runs[(srv, n)], k) for k in cols]
     print("median %-7s %6d %8.2f %8.2f %8.2f %8.2f %7.2f %8.2f" % ((srv, n) + tuple(meds[(srv, n)])))
-print("# ratios: N, then for pushd/nchan and pushd/ideal: user_all kern_all cpu_us_joke")
+print("# ratios: N, then for pushd/nchan, pushd/ideal and sse/pushd (event streams against WebSockets"
+      " on the same pushd): user_all kern_all cpu_us_joke; then sse/pushd KB/conn")
 div = lambda a, b: "%.2f" % (a / b) if b else "-"
 for n in sorted({n for (_, n) in meds}):
     p = meds.get(("pushd", n))
@@ -269,6 +279,8 @@ for n in sorted({n for (_, n) in meds}):
     for ref in ("nchan", "ideal"):
         r = meds.get((ref, n))
         out.append("pushd/%s %s %s %s" % ((ref,) + tuple(div(p[i], r[i]) if r else "-" for i in (0, 1, 5))))
+    e = meds.get(("sse", n))
+    out.append("sse/pushd %s %s %s KB %s" % tuple(div(e[i], p[i]) if e else "-" for i in (0, 1, 5, 4)))
     print("   ".join(out))
 PY
 if [ "${SYSCALLS:-1}" = 1 ] && command -v strace >/dev/null; then
@@ -287,7 +299,7 @@ if [ "${PLOT:-1}" = 1 ] && command -v gnuplot >/dev/null; then
 	# median rows: "median SERVER N user_all kern_all p50 p99 KB cpu": N is column 3, user_all 4, KB 8
 	large() { [ "$LARGE" != 0 ] && grep "^median $1" "$LRES"; }
 	{ grep '^median pushd' "$RES"; large pushd; } > "$D/p.dat"
-	grep '^median nchan' "$RES" > "$D/n.dat"; grep '^median proxied' "$RES" > "$D/x.dat"
+	grep '^median sse' "$RES" > "$D/s.dat"; grep '^median nchan' "$RES" > "$D/n.dat"; grep '^median proxied' "$RES" > "$D/x.dat"
 	{ grep '^median ideal' "$RES"; large ideal; } > "$D/i.dat"
 	gnuplot <<GP
 set terminal png size 900,420 noenhanced
@@ -297,9 +309,9 @@ set logscale x
 set xlabel "clients N"
 set ylabel "ms until all N have read the joke"
 set key top left
-plot "$D/p.dat" using 3:4 with linespoints title "jokes-pushd", "$D/n.dat" using 3:4 with linespoints title "nginx+nchan", "$D/x.dat" using 3:4 with linespoints title "nginx -> jokes-pushd", "$D/i.dat" using 3:4 with linespoints title "ws_ideal (reference)"
+plot "$D/p.dat" using 3:4 with linespoints title "jokes-pushd", "$D/n.dat" using 3:4 with linespoints title "nginx+nchan", "$D/x.dat" using 3:4 with linespoints title "nginx -> jokes-pushd", "$D/i.dat" using 3:4 with linespoints title "ws_ideal (reference)", "$D/s.dat" using 3:4 with linespoints title "jokes-pushd, SSE clients"
 set ylabel "KB RSS per idle connection"
-plot "$D/p.dat" using 3:8 with linespoints title "jokes-pushd", "$D/n.dat" using 3:8 with linespoints title "nginx+nchan", "$D/x.dat" using 3:8 with linespoints title "nginx -> jokes-pushd (both)", "$D/i.dat" using 3:8 with linespoints title "ws_ideal (reference)"
+plot "$D/p.dat" using 3:8 with linespoints title "jokes-pushd", "$D/n.dat" using 3:8 with linespoints title "nginx+nchan", "$D/x.dat" using 3:8 with linespoints title "nginx -> jokes-pushd (both)", "$D/i.dat" using 3:8 with linespoints title "ws_ideal (reference)", "$D/s.dat" using 3:8 with linespoints title "jokes-pushd, SSE clients"
 unset multiplot
 GP
 fi

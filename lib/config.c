@@ -75,6 +75,7 @@ static const struct key keys[] = {
 	INT(fcgi_page_size, CONFIG_FCGI, 1, 100, "20", "jokes per page"),
 	STR(fcgi_static_url, CONFIG_FCGI, "/jokes/static", "URL prefix of the page's CSS and script"),
 	TYPED(KEY_WS_URL, fcgi_ws_url, CONFIG_FCGI, "/ws/jokes/", "WebSocket the page connects to: a path on the page's host, or a ws:// or wss:// URL (push nodes on another host)"),
+	STR(fcgi_sse_url, CONFIG_FCGI, "/sse/jokes/", "Server-Sent Events path the page falls back to"),
 	BASE_URL(fcgi_base_url, CONFIG_FCGI, "", "the site's address for absolute links (feed) and the CSP, e.g. https://example.org (empty: from the request's Host)"),
 };
 

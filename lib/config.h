@@ -85,6 +85,7 @@ struct config {
 	long fcgi_page_size;
 	char fcgi_static_url[CONFIG_URL_MAX];
 	char fcgi_ws_url[CONFIG_URL_MAX];
+	char fcgi_sse_url[CONFIG_URL_MAX];
 	char fcgi_base_url[CONFIG_BASE_URL_MAX]; /* "" : from the request (Host, SERVER_PORT) */
 
 	/* where the values came from, kept for a SIGHUP reload */

@@ -39,6 +39,30 @@ frames=$(grep -c 'sendto([0-9]*, "\\201' "$T/strace.txt")
 verdict $? "2 jokes to 3 clients: 6 sends, one whole frame each, short and long ($sends sends)" \
 	"$(grep -o 'sendto([0-9]*, .* = [0-9]*' "$T/strace.txt" | cut -c1-20,80- | head -n 8 | tr '\n' ' ')"
 
+# the same for event streams: one send per stream per joke, the whole event ("id: …"), short or long
+WORKER=$worker LONG=$long py '
+import os, subprocess, time
+from sseclient import SSE
+T, dbput, port = os.environ["T"], os.environ["DBPUT"], int(os.environ["PORT"])
+streams = [SSE(("127.0.0.1", port)) for _ in range(3)]
+print("ok - 3 streams open" if all(s.status == 200 for s in streams) else "not ok - 3 streams open", flush=True)
+strace = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=sendto,sendmsg,write,writev",
+                           "-o", T + "/strace-sse.txt", "-p", os.environ["WORKER"]])
+time.sleep(0.5)
+for text in ("short", os.environ["LONG"]):
+    subprocess.run([dbput, T + "/jokes.db", "1", text, T + "/notify.sock"], check=True, capture_output=True)
+    got = [s.event(5) for s in streams]
+    ok = all(e and e["event"] == "joke" and e["data"]["text"].startswith(text) for e in got)
+    print(("ok - " if ok else "not ok - ") + "every stream got the %d-byte joke" % len(text), flush=True)
+time.sleep(0.3)
+strace.terminate(); strace.wait()
+'
+sends=$(grep -c 'sendto(' "$T/strace-sse.txt")
+events=$(grep -c 'sendto([0-9]*, "id: ' "$T/strace-sse.txt")
+[ "$sends" = 6 ] && [ "$events" = 6 ]
+verdict $? "2 jokes to 3 streams: 6 sends, one whole event each, short and long ($sends sends)" \
+	"$(grep -o 'sendto([0-9]*, .* = [0-9]*' "$T/strace-sse.txt" | cut -c1-20,80- | head -n 8 | tr '\n' ' ')"
+
 # pings every second to three clients that answer them: one sendto per ping, no epoll_ctl
 kill "$PID"; wait "$PID" 2>/dev/null
 start_pushd p --pushd_workers=1 --pushd_ping_secs=1 --pushd_ping_timeout_secs=5 --log_level=warn
