@@ -139,6 +139,9 @@ int config_base_url_check(const char *url, const char **why);
  */
 int config_ws_url_check(const char *url, const char **why);
 
+/* Check a path on the page's own host (fcgi_sse_url): "/" then a path as above. 0, or -1 with *why. */
+int config_path_check(const char *path, const char **why);
+
 /*
  * Write every key = value of this program and the shared ones (for -n and docs); a password
  * in redis_url is written as "***".
