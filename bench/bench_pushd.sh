@@ -46,7 +46,7 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 rss_of() { local s=0 p; for p in "$@"; do s=$((s + $(awk '/VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $s; }
 # CPU time in ns, from the scheduler's own account of every thread (/proc/PID/task/*/schedstat:
 # nanoseconds, where /proc/PID/stat counts 10 ms ticks: 2 ticks were 10 % of a 10 000-client figure)
-cpu_of() { local p; for p in "$@"; do cat /proc/$p/task/*/schedstat 2>/dev/null; done | awk '{s += $1} END {printf "%d\n", s}'; }
+cpu_of() { local p; for p in "$@"; do cat /proc/$p/task/*/schedstat 2>/dev/null; done | awk '{s += $1} END {printf "%.0f\n", s}'; }
 tree() { echo "$1" $(pgrep -P "$1"); }
 
 "$ROOT/build/tools/pushd-dbput" "$D/jokes.db" 10 warm >/dev/null
