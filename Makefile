@@ -21,7 +21,7 @@ DESTDIR    ?=
 PROXY      ?= nginx
 PORT       ?= 8080
 
-PKGS := libcurl jansson sqlite3 libwebsockets libuv fcgi
+PKGS := libcurl jansson sqlite3 libwebsockets libuv fcgi hiredis
 CC   ?= cc
 ifeq ($(CC),cc)
 CC := gcc

@@ -124,24 +124,18 @@ void clients_keepalive(struct worker *w)
 	}
 }
 
-void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
+/* Where a client starts in the ring: after its ?since= (a gap notice first), else at the head. */
+static void seat(struct worker *w, struct pss *p, int count)
 {
 	struct ring *r = &w->ring;
 	uint64_t behind;
 
-	p->wsi = wsi;
-	p->established = 1;
-	p->alive_at = lws_now_usecs();
-	p->next = w->clients;
-	if (w->clients)
-		w->clients->prev = p;
-	w->clients = p;
-	w->nclients++;
-	stats_add(&w->st->clients, 1);
 	p->seq = r->head;
+	p->gap_pending = 0;
 	if (p->has_since) {
 		p->seq = ring_seq_after(r, p->since);
-		stats_add(&w->st->replays, 1);
+		if (count)
+			stats_add(&w->st->replays, 1);
 		if (ring_has_gap(r, p->since)) {
 			p->gap_pending = 1;
 			p->gap_oldest = ring_oldest_id(r);
@@ -153,7 +147,28 @@ void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
 	if (p->max_lag > r->cap)
 		p->max_lag = r->cap;
 	if (behind || p->gap_pending)
-		lws_callback_on_writable(wsi);
+		lws_callback_on_writable(p->wsi);
+}
+
+void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
+{
+	p->wsi = wsi;
+	p->established = 1;
+	p->alive_at = lws_now_usecs();
+	p->next = w->clients;
+	if (w->clients)
+		w->clients->prev = p;
+	w->clients = p;
+	w->nclients++;
+	stats_add(&w->st->clients, 1);
+	seat(w, p, 1);
+}
+
+void clients_reseat(struct worker *w)
+{
+	for (struct pss *p = w->clients; p; p = p->next)
+		if (!p->close_code)
+			seat(w, p, 0);
 }
 
 void clients_remove(struct worker *w, struct pss *p)

@@ -13,6 +13,13 @@
 /* p is established: link it, start it at the ring head or its ?since=. */
 void clients_add(struct worker *w, struct lws *wsi, struct pss *p);
 
+/*
+ * The ring was warmed after clients came (the Redis source, connected late): start each
+ * again as if it came now, so one that gave ?since= gets what is after it (and the gap
+ * notice) and one that did not gets no history as live jokes. O(clients), once.
+ */
+void clients_reseat(struct worker *w);
+
 /* p is closing (established or not): unlink and uncount it. Idempotent. */
 void clients_remove(struct worker *w, struct pss *p);
 

@@ -238,6 +238,10 @@ static int cb_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	(void)user, (void)in, (void)len;
 	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: /* the Redis source has jokes (worker.c) */
+		if (w && !w->stopping)
+			loop_refill(w);
+		break;
 	case LWS_CALLBACK_RAW_RX_FILE:
 		if (fd == w->a->listen_fd)
 			accept_burst(w, fd);
