@@ -10,9 +10,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
-enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_LEVEL, KEY_BASE_URL };
+enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_LEVEL, KEY_BASE_URL, KEY_REDIS_URL, KEY_STREAM, KEY_SOURCE };
 
 struct key {
 	const char *name;
@@ -28,6 +29,7 @@ struct key {
 #define STR(n, o, d, h) {#n, KEY_STR, o, offsetof(struct config, n), sizeof(((struct config *)0)->n), 0, 0, d, h}
 #define INT(n, o, lo, hi, d, h) {#n, KEY_INT, o, offsetof(struct config, n), 0, lo, hi, d, h}
 #define BASE_URL(n, o, d, h) {#n, KEY_BASE_URL, o, offsetof(struct config, n), sizeof(((struct config *)0)->n), 0, 0, d, h}
+#define TYPED(t, n, o, d, h) {#n, t, o, offsetof(struct config, n), sizeof(((struct config *)0)->n), 0, 0, d, h}
 #define BOOL(n, o, d, h) {#n, KEY_BOOL, o, offsetof(struct config, n), 0, 0, 1, d, h}
 
 static const struct key keys[] = {
@@ -35,6 +37,8 @@ static const struct key keys[] = {
 	STR(db_path, CONFIG_SHARED, "", "SQLite database (default: STATE_DIR/jokes.db)"),
 	STR(notify_socket, CONFIG_SHARED, "/run/jokes/notify.sock", "Unix socket where jokes-pushd hears of new jokes"),
 	{"log_level", KEY_LEVEL, CONFIG_SHARED, offsetof(struct config, log_level), 0, 0, 3, "info", "error, warn, info or debug (jokes-fetch: warn)"},
+	TYPED(KEY_REDIS_URL, redis_url, CONFIG_SHARED, "", "Redis: redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:PATH (empty: off; a password needs a config file others cannot read)"),
+	TYPED(KEY_STREAM, redis_stream, CONFIG_SHARED, "jokes", "Redis stream of the jokes (1 to 128 of A-Z a-z 0-9 . _ : -)"),
 
 	STR(fetch_sources, CONFIG_FETCH, "chucknorris, icanhazdadjoke, jokeapi, official, bundled", "sources to try, in order"),
 	STR(fetch_chucknorris_url, CONFIG_FETCH, "https://api.chucknorris.io/jokes/random", "chucknorris.io endpoint"),
@@ -50,6 +54,7 @@ static const struct key keys[] = {
 	INT(fetch_notify_timeout_ms, CONFIG_FETCH, 10, 10000, "500", "send timeout of the notify to jokes-pushd"),
 	INT(fetch_window_secs, CONFIG_FETCH, 1, 3600, "60", "period that --every divides into slots (cron's minute)"),
 	INT(fetch_fts_optimize_every, CONFIG_FETCH, 0, 1000000000, "4096", "merge the search index into one b-tree after every this many jokes (0: never)"),
+	INT(fetch_redis_maxlen, CONFIG_FETCH, 1, 10000000, "1000", "entries the Redis stream keeps (XADD MAXLEN ~), and the most one backfill adds"),
 
 	STR(pushd_listen, CONFIG_PUSHD, "unix:/run/jokes/ws.sock", "WebSocket listener: HOST:PORT or unix:PATH"),
 	STR(pushd_metrics_listen, CONFIG_PUSHD, "127.0.0.1:9108", "health and metrics listener: HOST:PORT, or empty for none"),
@@ -64,6 +69,7 @@ static const struct key keys[] = {
 	INT(pushd_max_clients, CONFIG_PUSHD, 1, 4000000, "100000", "most WebSocket clients held at once"),
 	INT(pushd_max_backlog, CONFIG_PUSHD, 1, 100000, "256", "unsent jokes a client may fall behind before it is closed"),
 	INT(pushd_handshake_secs, CONFIG_PUSHD, 1, 3600, "10", "close a connection that has not completed the WebSocket handshake"),
+	{"pushd_source", KEY_SOURCE, CONFIG_PUSHD, offsetof(struct config, pushd_source), 0, 0, 1, "sqlite", "where the jokes come from: sqlite (the database and notify socket) or redis (redis_url's stream)"},
 
 	INT(fcgi_page_size, CONFIG_FCGI, 1, 100, "20", "jokes per page"),
 	STR(fcgi_static_url, CONFIG_FCGI, "/jokes/static", "URL prefix of the page's CSS and script"),
@@ -170,6 +176,35 @@ config_base_url_check(const char *url, const char **why)
 	return 0;
 }
 
+/* redis_url (parsed into cfg->redis too) and redis_stream: checked, then copied. */
+static int
+special_apply(struct config *cfg, const struct key *k, const char *value, const char *where)
+{
+	char shown[CONFIG_URL_MAX];
+	const char *why = NULL;
+	struct redis_url url;
+
+	if (strlen(value) >= k->size) {
+		log_error("%s: %s: value longer than %zu bytes", where, k->name, k->size - 1);
+		return -1;
+	}
+	if (k->type == KEY_STREAM && !redis_stream_valid(value)) {
+		log_error("%s: %s: \"%s\" is not 1 to %d of A-Z a-z 0-9 . _ : -", where, k->name,
+			  value, REDIS_STREAM_MAX);
+		return -1;
+	}
+	if (k->type == KEY_REDIS_URL) {
+		if (redis_url_parse(value, &url, &why) < 0) {
+			log_error("%s: %s: \"%s\" %s", where, k->name,
+				  redis_url_redact(value, shown, sizeof(shown)), why);
+			return -1;
+		}
+		cfg->redis = url;
+	}
+	memcpy((char *)cfg + k->offset, value, strlen(value) + 1);
+	return 0;
+}
+
 static int
 key_apply(struct config *cfg, const struct key *k, const char *value, const char *where)
 {
@@ -199,6 +234,20 @@ key_apply(struct config *cfg, const struct key *k, const char *value, const char
 			return -1;
 		}
 		memcpy(field, value, strlen(value) + 1);
+		return 0;
+	case KEY_REDIS_URL:
+	case KEY_STREAM:
+		return special_apply(cfg, k, value, where);
+	case KEY_SOURCE:
+		if (!strcmp(value, "sqlite"))
+			b = CONFIG_SOURCE_SQLITE;
+		else if (!strcmp(value, "redis"))
+			b = CONFIG_SOURCE_REDIS;
+		else {
+			log_error("%s: %s: \"%s\" is not sqlite or redis", where, k->name, value);
+			return -1;
+		}
+		*(int *)(void *)field = b;
 		return 0;
 	case KEY_INT:
 		if (cli_long(value, k->min, k->max, &v) < 0) {
@@ -303,6 +352,25 @@ file_line(struct config *cfg, char *line, const char *where, unsigned char *seen
 	return key_apply(cfg, k, value, where);
 }
 
+/* A file that sets a Redis password must not be readable by others: 0, or -2 after logging. */
+static int
+secret_private(const char *path, FILE *f)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) < 0) {
+		log_error("%s: cannot stat: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_mode & S_IROTH) {
+		log_error("%s: redis_url holds a password but the file is readable by everyone "
+			  "(mode %03o): chmod o-r it, or give the password another way",
+			  path, (unsigned)(st.st_mode & 0777));
+		return -2;
+	}
+	return 0;
+}
+
 static int
 load_file(struct config *cfg)
 {
@@ -337,6 +405,8 @@ load_file(struct config *cfg)
 		log_error("%s: read error", cfg->file);
 		rc = -1;
 	}
+	if (rc == 0 && cfg->redis.password[0] != '\0')
+		rc = secret_private(cfg->file, f);
 	fclose(f);
 	return rc;
 }
@@ -378,6 +448,11 @@ finish(struct config *cfg)
 {
 	int n;
 
+	if (cfg->owner == CONFIG_PUSHD && cfg->pushd_source == CONFIG_SOURCE_REDIS &&
+	    !cfg->redis.set) {
+		log_error("pushd_source: redis needs a redis_url");
+		return -1;
+	}
 	if (cfg->db_path[0] != '\0')
 		return 0;
 	n = snprintf(cfg->db_path, sizeof(cfg->db_path), "%s/jokes.db", cfg->state_dir);
@@ -388,12 +463,17 @@ finish(struct config *cfg)
 	return 0;
 }
 
+/* 0, EX_CONFIG, or CONFIG_EX_SECRET_READABLE; one line logged. */
 static int
 load_all(struct config *cfg)
 {
-	if (load_file(cfg) < 0 || load_env(cfg) < 0 || load_flags(cfg) < 0)
-		return -1;
-	return finish(cfg);
+	int rc = load_file(cfg);
+
+	if (rc == -2)
+		return CONFIG_EX_SECRET_READABLE;
+	if (rc < 0 || load_env(cfg) < 0 || load_flags(cfg) < 0 || finish(cfg) < 0)
+		return EX_CONFIG;
+	return 0;
 }
 
 /* Is argv[i] "--NAME=VALUE" or "--NAME VALUE" with NAME a config key? Stores the key in buf. */
@@ -472,6 +552,7 @@ int
 config_load(struct config *cfg, enum config_owner owner, int *argc, char **argv)
 {
 	const char *env_file = getenv("JOKES_CONFIG");
+	int rc;
 
 	config_defaults(cfg, owner);
 	snprintf(cfg->file, sizeof(cfg->file), "%s", CONFIG_DEFAULT_FILE);
@@ -481,8 +562,9 @@ config_load(struct config *cfg, enum config_owner owner, int *argc, char **argv)
 	}
 	if (argc != NULL && take_args(cfg, argc, argv) < 0)
 		return EX_USAGE;
-	if (load_all(cfg) < 0)
-		return EX_CONFIG;
+	rc = load_all(cfg);
+	if (rc != 0)
+		return rc;
 	log_set_level((enum log_level)cfg->log_level);
 	return 0;
 }
@@ -501,8 +583,9 @@ config_reload(struct config *cfg)
 		next.flags[i][0] = cfg->flags[i][0];
 		next.flags[i][1] = cfg->flags[i][1];
 	}
-	if (load_all(&next) < 0)
-		return EX_CONFIG;
+	i = load_all(&next);
+	if (i != 0)
+		return i;
 	*cfg = next;
 	log_set_level((enum log_level)cfg->log_level);
 	return 0;
@@ -517,6 +600,8 @@ key_shown(const struct key *k, enum config_owner owner)
 void
 config_dump(const struct config *cfg, FILE *out)
 {
+	char shown[CONFIG_URL_MAX];
+
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 		const char *field = (const char *)cfg + k->offset;
@@ -526,7 +611,15 @@ config_dump(const struct config *cfg, FILE *out)
 		switch (k->type) {
 		case KEY_STR:
 		case KEY_BASE_URL:
+		case KEY_STREAM:
 			fprintf(out, "%s = %s\n", k->name, field);
+			break;
+		case KEY_REDIS_URL:
+			fprintf(out, "%s = %s\n", k->name, redis_url_redact(field, shown, sizeof(shown)));
+			break;
+		case KEY_SOURCE:
+			fprintf(out, "%s = %s\n", k->name,
+				*(const int *)(const void *)field == CONFIG_SOURCE_REDIS ? "redis" : "sqlite");
 			break;
 		case KEY_INT:
 			fprintf(out, "%s = %ld\n", k->name, *(const long *)(const void *)field);

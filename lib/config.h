@@ -9,6 +9,8 @@
 #ifndef JOKES_CONFIG_H
 #define JOKES_CONFIG_H
 
+#include "redis_url.h"
+
 #include <stdio.h>
 
 #define CONFIG_PATH_MAX 256
@@ -26,12 +28,24 @@
 
 enum config_owner { CONFIG_SHARED = 0, CONFIG_FETCH, CONFIG_PUSHD, CONFIG_FCGI };
 
+/* pushd_source: where jokes-pushd takes its jokes from */
+enum config_source { CONFIG_SOURCE_SQLITE = 0, CONFIG_SOURCE_REDIS };
+
+/*
+ * config_load's answer when the config file sets a redis_url with a password and can be
+ * read by everyone (mode o+r): EX_NOPERM (77), not EX_CONFIG, since the fix is a chmod.
+ */
+#define CONFIG_EX_SECRET_READABLE 77
+
 struct config {
 	/* shared */
 	char state_dir[CONFIG_PATH_MAX];
 	char db_path[CONFIG_PATH_MAX]; /* "" means <state_dir>/jokes.db */
 	char notify_socket[CONFIG_PATH_MAX];
 	int log_level;
+	char redis_url[CONFIG_URL_MAX]; /* as written: "" means Redis is off */
+	struct redis_url redis;         /* redis_url parsed (redis.set == 0 when off) */
+	char redis_stream[REDIS_STREAM_MAX + 1];
 
 	/* jokes-fetch */
 	char fetch_sources[CONFIG_LIST_MAX];
@@ -48,6 +62,7 @@ struct config {
 	long fetch_notify_timeout_ms;
 	long fetch_window_secs; /* --every divides this period (cron's minute) */
 	long fetch_fts_optimize_every; /* optimize the FTS5 index when a stored id is a multiple */
+	long fetch_redis_maxlen;       /* XADD ... MAXLEN ~ this, and the most one backfill adds */
 
 	/* jokes-pushd */
 	char pushd_listen[CONFIG_PATH_MAX]; /* "HOST:PORT" or "unix:/path" */
@@ -63,6 +78,7 @@ struct config {
 	long pushd_max_clients;
 	long pushd_max_backlog;
 	long pushd_handshake_secs;
+	int pushd_source; /* enum config_source; redis needs redis_url */
 
 	/* jokes-fcgi */
 	long fcgi_page_size;
@@ -85,11 +101,15 @@ void config_defaults(struct config *cfg, enum config_owner owner);
  * Take -c/--config FILE and every --KEY=VALUE out of argv (argc is updated, the
  * remaining arguments keep their order for the program's own getopt), then load
  * defaults, file, environment and flags. Returns 0, or EX_CONFIG after logging
- * one line that names the file, line and key. argv strings must outlive cfg.
+ * one line that names the file, line and key, or CONFIG_EX_SECRET_READABLE when the
+ * file holds a Redis password and is world-readable. argv strings must outlive cfg.
  */
 int config_load(struct config *cfg, enum config_owner owner, int *argc, char **argv);
 
-/* Load again from the same file, environment and flags (SIGHUP). On error cfg is unchanged. */
+/*
+ * Load again from the same file, environment and flags (SIGHUP). Returns 0, or
+ * config_load's codes; on error cfg is unchanged.
+ */
 int config_reload(struct config *cfg);
 
 /* Set one key from text. 0, or -1 after logging "WHERE: KEY: reason". */
@@ -110,7 +130,10 @@ int config_host_ok(const char *s, size_t len);
  */
 int config_base_url_check(const char *url, const char **why);
 
-/* Write every key = value of this program and the shared ones (for -n and docs). */
+/*
+ * Write every key = value of this program and the shared ones (for -n and docs); a password
+ * in redis_url is written as "***".
+ */
 void config_dump(const struct config *cfg, FILE *out);
 
 /* Print the "Configuration keys" part of --help for this program. */

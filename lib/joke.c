@@ -183,8 +183,8 @@ joke_from_json(const json_t *obj, struct joke *j, char *err, size_t errsize)
 				return fail(err, errsize, "fetched_at is not a UTC time");
 			memcpy(j->fetched_at, json_string_value(v), JOKE_TIME_LEN + 1);
 			have |= 8;
-		} else
-			return fail(err, errsize, "unknown key");
+		}
+		/* other members are a newer writer's: ignored, so it can add them safely */
 	}
 	if (have != 15)
 		return fail(err, errsize, "missing key");

@@ -64,10 +64,11 @@ json_t *joke_to_json(const struct joke *j);
 int joke_dump(const struct joke *j, char *buf, size_t size);
 
 /*
- * Fill j from a JSON object that has exactly the record's keys with valid
+ * Fill j from a JSON object that has every one of the record's keys with valid
  * values (id > 0, source name, text 1..JOKE_TEXT_MAX bytes of UTF-8 without
- * NUL, fetched_at time). Unknown keys are refused. Returns 0, or -1 with a
- * short reason in err.
+ * NUL, fetched_at time). Members it does not know are ignored (a newer writer
+ * may add some), a known one of the wrong type is refused. Returns 0, or -1
+ * with a short reason in err.
  */
 int joke_from_json(const json_t *obj, struct joke *j, char *err, size_t errsize);
 

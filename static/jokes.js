@@ -61,13 +61,13 @@
     var link = el('a', '', 'Joke #' + j.id);
     link.href = base + '/' + j.id;
     head.appendChild(link);
-    head.appendChild(el('span', 'source', String(j.source || '')));
+    head.appendChild(el('span', 'source', j.source));
     var msg = el('div', 'message-body');
     var p = el('p', 'joke-text', j.text);
     p.dir = 'auto';
     msg.appendChild(p);
-    var t = el('time', '', String(j.fetched_at || ''));
-    t.setAttribute('datetime', String(j.fetched_at || ''));
+    var t = el('time', '', j.fetched_at);
+    t.setAttribute('datetime', j.fetched_at);
     refreshTime(t);
     msg.appendChild(t);
     a.appendChild(head);
@@ -75,9 +75,16 @@
     return a;
   }
 
+  /* A record: its known members of the right types; members it does not know are ignored
+     (a newer server may add some). */
+  function isRecord(j) {
+    return !!j && Number.isSafeInteger(j.id) && j.id > 0 && typeof j.text === 'string' &&
+      typeof j.source === 'string' && typeof j.fetched_at === 'string';
+  }
+
   /* Show one record, newest first, each id once, whatever order they arrive in. */
   function add(j) {
-    if (!j || typeof j.text !== 'string' || !Number.isSafeInteger(j.id) || j.id <= 0) return;
+    if (!isRecord(j)) return;
     if (seen.has(j.id)) return;
     seen.add(j.id);
     var node = card(j);

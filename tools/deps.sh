@@ -16,11 +16,12 @@ list=
 [ "${1:-}" = --list ] && { list=1; shift; }
 set_name=${1:-run}
 
-# Building: a C compiler and ar (binutils), pkg-config and the six libraries' -dev packages;
+# Building: a C compiler and ar (binutils), pkg-config and the seven libraries' -dev packages
+# (hiredis: the Redis client of jokes-fetch and jokes-pushd);
 # jokes-pushd runs libwebsockets on libuv through lws's plugin (libwebsockets-evlib-uv) and
 # refuses to start without it.
 build="gcc binutils make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libwebsockets-dev
-libwebsockets-evlib-uv libuv1-dev libjansson-dev"
+libwebsockets-evlib-uv libuv1-dev libjansson-dev libhiredis-dev"
 # Running (make run): the web servers, spawn-fcgi, curl (waits for them) and flock (util-linux).
 run="nginx lighttpd spawn-fcgi curl util-linux"
 # make deb: debian/control's Build-Depends (debhelper 13 brings dh_installsysusers and
@@ -29,9 +30,11 @@ deb="debhelper dpkg-dev lintian"
 # make test: Debian's python3 (fakes, clients), curl, cgi-fcgi (libfcgi-bin), procps (ps, pgrep),
 # util-linux (setpriv, prlimit, flock), strace (sends per joke), Chromium and an emoji font for the page tests, cppcheck and
 # clang-tidy (make lint), systemd-analyze (package systemd); tests/t_deb.sh builds the package
-# (the deb set) and installs it (apt-get, dpkg, systemd-sysusers and systemd-tmpfiles: systemd).
-test="python3 curl libfcgi-bin procps util-linux strace chromium fonts-noto-color-emoji cppcheck clang-tidy systemd $deb"
-bench="python3 curl procps wrk libnginx-mod-nchan gnuplot-nox strace"
+# (the deb set) and installs it (apt-get, dpkg, systemd-sysusers and systemd-tmpfiles: systemd);
+# redis-server for the Redis tests, which start their own on loopback (Debian's instance is
+# kept from starting, as nginx's is, by the policy-rc.d below).
+test="python3 curl libfcgi-bin procps util-linux strace chromium fonts-noto-color-emoji cppcheck clang-tidy systemd redis-server $deb"
+bench="python3 curl procps wrk libnginx-mod-nchan gnuplot-nox strace redis-server"
 fuzz="clang libclang-rt-14-dev"
 
 case $set_name in

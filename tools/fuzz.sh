@@ -15,7 +15,7 @@ command -v clang >/dev/null || { echo "fuzz: clang is missing (make deps)" >&2; 
 
 O=build-fuzz
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-pkgs="libcurl jansson sqlite3 libwebsockets fcgi"
+pkgs="libcurl jansson sqlite3 libwebsockets fcgi hiredis"
 # The archives, compiled for fuzzing (coverage without libFuzzer's main).
 make -s O=$O CC=clang SANITIZE=address,undefined \
 	SANFLAGS="-fsanitize=fuzzer-no-link $san" \

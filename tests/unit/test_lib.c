@@ -46,8 +46,19 @@ test_json(void)
 	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\",\"source\":\"A!\","
 				       "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
 	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
+	/* a member it does not know is a newer writer's: ignored; a known one of a wrong type is not */
 	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\",\"source\":\"a\","
+				       "\"fetched_at\":\"2026-11-24T10:00:15Z\",\"extra\":{\"a\":[1]}}");
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) == 0 && back.id == 1 &&
+	      strcmp(back.text, "x") == 0);
+	n = snprintf(buf, sizeof(buf), "{\"id\":\"1\",\"text\":\"x\",\"source\":\"a\","
 				       "\"fetched_at\":\"2026-11-24T10:00:15Z\",\"extra\":1}");
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
+	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":[\"x\"],\"source\":\"a\","
+				       "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
+	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\",\"source\":\"a\","
+				       "\"fetched_at\":null}");
 	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
 	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\\u0000y\",\"source\":\"a\","
 				       "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
