@@ -8,6 +8,7 @@
 #include "lock.h"
 #include "log.h"
 #include "notify.h"
+#include "publish.h"
 #include "source.h"
 
 #include <errno.h>
@@ -151,18 +152,25 @@ check_state_dir(const struct config *cfg)
 	return 0;
 }
 
-/* One fetch and its notify; returns the exit code of this slot. */
+/*
+ * One fetch, its notify and the Redis stream (publish_run adds what the stream lacks, the
+ * new joke among them, whatever the fetch did); returns the exit code of this slot.
+ */
 static int
 one_fetch(struct fetch *f, const struct config *cfg, int64_t deadline_ms)
 {
+	enum fetch_result r;
 	struct joke j;
 
-	switch (fetch_run(f, deadline_ms, &j)) {
+	r = fetch_run(f, deadline_ms, &j);
+	if (r == FETCH_STORED && cfg->notify_socket[0] != '\0' &&
+	    notify_send(cfg->notify_socket, &j, (int)cfg->fetch_notify_timeout_ms) < 0)
+		log_warn("notify %s: %s; joke %lld is stored, jokes-pushd will catch up",
+			 cfg->notify_socket, strerror(errno), (long long)j.id);
+	if (r != FETCH_BUSY && r != FETCH_DB_ERROR)
+		(void)publish_run(cfg, f->db);
+	switch (r) {
 	case FETCH_STORED:
-		if (cfg->notify_socket[0] != '\0' &&
-		    notify_send(cfg->notify_socket, &j, (int)cfg->fetch_notify_timeout_ms) < 0)
-			log_warn("notify %s: %s; joke %lld is stored, jokes-pushd will catch up",
-				 cfg->notify_socket, strerror(errno), (long long)j.id);
 		if (cfg->fetch_fts_optimize_every > 0 && j.id % cfg->fetch_fts_optimize_every == 0) {
 			int64_t t0 = fetch_now_ms();
 

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-/* no inline script or style, nothing from another origin; ws(s) only to this host */
+/* no inline script or style, nothing from another origin; ws(s) only to this host, or to
+ * the origin of an absolute fcgi_ws_url (push nodes on another host) */
 #define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
 	    "connect-src 'self'%s; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
@@ -116,7 +117,7 @@ has_port(const char *host)
 static void
 site_origin(const struct req *r, struct site *s, struct resp *out)
 {
-	const char *base = s->cfg->fcgi_base_url, *auth;
+	const char *base = s->cfg->fcgi_base_url, *auth, *ws;
 	int tls = (r->https != NULL && (strcmp(r->https, "on") == 0 || strcmp(r->https, "1") == 0)) ||
 		  (r->scheme != NULL && strcmp(r->scheme, "https") == 0);
 	const char *host = r->host != NULL && config_host_ok(r->host, strlen(r->host)) ? r->host
@@ -141,6 +142,13 @@ site_origin(const struct req *r, struct site *s, struct resp *out)
 	n = strlen(s->url);
 	while (n > 0 && s->url[n - 1] == '/')
 		s->url[--n] = '\0';
+	ws = s->cfg->fcgi_ws_url;
+	if (ws[0] != '/') { /* ws:// or wss:// (lib/config.c): that origin alone */
+		auth = strstr(ws, "://") + 3;
+		n = (size_t)(auth - ws) + strcspn(auth, "/");
+		snprintf(out->ws_src, sizeof(out->ws_src), " %.*s", (int)n, ws);
+		return;
+	}
 	auth = s->url + (tls ? 8 : 7);
 	n = strcspn(auth, "/");
 	if (tls) /* an https page may not open ws:// */

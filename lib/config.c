@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_LEVEL, KEY_BASE_URL, KEY_REDIS_URL, KEY_STREAM, KEY_SOURCE };
+enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_LEVEL, KEY_BASE_URL, KEY_WS_URL, KEY_REDIS_URL, KEY_STREAM, KEY_SOURCE };
 
 struct key {
 	const char *name;
@@ -54,6 +54,7 @@ static const struct key keys[] = {
 	INT(fetch_notify_timeout_ms, CONFIG_FETCH, 10, 10000, "500", "send timeout of the notify to jokes-pushd"),
 	INT(fetch_window_secs, CONFIG_FETCH, 1, 3600, "60", "period that --every divides into slots (cron's minute)"),
 	INT(fetch_fts_optimize_every, CONFIG_FETCH, 0, 1000000000, "4096", "merge the search index into one b-tree after every this many jokes (0: never)"),
+	INT(fetch_redis_timeout_ms, CONFIG_FETCH, 10, 60000, "1000", "Redis connect timeout, and the longest wait for each command"),
 	INT(fetch_redis_maxlen, CONFIG_FETCH, 1, 10000000, "1000", "entries the Redis stream keeps (XADD MAXLEN ~), and the most one backfill adds"),
 
 	STR(pushd_listen, CONFIG_PUSHD, "unix:/run/jokes/ws.sock", "WebSocket listener: HOST:PORT or unix:PATH"),
@@ -73,7 +74,7 @@ static const struct key keys[] = {
 
 	INT(fcgi_page_size, CONFIG_FCGI, 1, 100, "20", "jokes per page"),
 	STR(fcgi_static_url, CONFIG_FCGI, "/jokes/static", "URL prefix of the page's CSS and script"),
-	STR(fcgi_ws_url, CONFIG_FCGI, "/ws/jokes/", "WebSocket path the page connects to"),
+	TYPED(KEY_WS_URL, fcgi_ws_url, CONFIG_FCGI, "/ws/jokes/", "WebSocket the page connects to: a path on the page's host, or a ws:// or wss:// URL (push nodes on another host)"),
 	BASE_URL(fcgi_base_url, CONFIG_FCGI, "", "the site's address for absolute links (feed) and the CSP, e.g. https://example.org (empty: from the request's Host)"),
 };
 
@@ -152,20 +153,10 @@ config_host_ok(const char *s, size_t len)
 	return s[host] == ':' && port_ok(s + host + 1, len - host - 1);
 }
 
-int
-config_base_url_check(const char *url, const char **why)
+/* A URL path: letters, digits and "/._~-", no "." or ".." segment. 0, or -1 with *why. */
+static int
+path_check(const char *path, const char **why)
 {
-	const char *host, *path;
-
-	if (strncmp(url, "http://", 7) == 0)
-		host = url + 7;
-	else if (strncmp(url, "https://", 8) == 0)
-		host = url + 8;
-	else
-		return *why = "must start with http:// or https://", -1;
-	path = host + strcspn(host, "/");
-	if (!config_host_ok(host, (size_t)(path - host)))
-		return *why = "needs a host name or address, then an optional :PORT (1 to 65535)", -1;
 	if (strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._~-") !=
 	    strlen(path))
 		return *why = "the path may hold only letters, digits and /._~- (no query)", -1;
@@ -174,6 +165,39 @@ config_base_url_check(const char *url, const char **why)
 						   (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
 			return *why = "the path has a . or .. segment", -1;
 	return 0;
+}
+
+/* HOST[:PORT][/PATH] after a URL's scheme. 0, or -1 with *why. */
+static int
+host_path_check(const char *host, const char **why)
+{
+	const char *path = host + strcspn(host, "/");
+
+	if (!config_host_ok(host, (size_t)(path - host)))
+		return *why = "needs a host name or address, then an optional :PORT (1 to 65535)", -1;
+	return path_check(path, why);
+}
+
+int
+config_base_url_check(const char *url, const char **why)
+{
+	if (strncmp(url, "http://", 7) == 0)
+		return host_path_check(url + 7, why);
+	if (strncmp(url, "https://", 8) == 0)
+		return host_path_check(url + 8, why);
+	return *why = "must start with http:// or https://", -1;
+}
+
+int
+config_ws_url_check(const char *url, const char **why)
+{
+	if (url[0] == '/')
+		return path_check(url, why);
+	if (strncmp(url, "ws://", 5) == 0)
+		return host_path_check(url + 5, why);
+	if (strncmp(url, "wss://", 6) == 0)
+		return host_path_check(url + 6, why);
+	return *why = "must be a path (/ws/jokes/) or a ws:// or wss:// URL", -1;
 }
 
 /* redis_url (parsed into cfg->redis too) and redis_stream: checked, then copied. */
@@ -219,6 +243,7 @@ key_apply(struct config *cfg, const struct key *k, const char *value, const char
 	switch (k->type) {
 	case KEY_STR:
 	case KEY_BASE_URL:
+	case KEY_WS_URL:
 		if (strlen(value) >= k->size) {
 			log_error("%s: %s: value longer than %zu bytes", where, k->name, k->size - 1);
 			return -1;
@@ -228,8 +253,9 @@ key_apply(struct config *cfg, const struct key *k, const char *value, const char
 				log_error("%s: %s: control character in value", where, k->name);
 				return -1;
 			}
-		if (k->type == KEY_BASE_URL && *value != '\0' &&
-		    config_base_url_check(value, &why) < 0) {
+		if ((k->type == KEY_BASE_URL && *value != '\0' &&
+		     config_base_url_check(value, &why) < 0) ||
+		    (k->type == KEY_WS_URL && config_ws_url_check(value, &why) < 0)) {
 			log_error("%s: %s: \"%s\" %s", where, k->name, value, why);
 			return -1;
 		}
@@ -611,6 +637,7 @@ config_dump(const struct config *cfg, FILE *out)
 		switch (k->type) {
 		case KEY_STR:
 		case KEY_BASE_URL:
+		case KEY_WS_URL:
 		case KEY_STREAM:
 			fprintf(out, "%s = %s\n", k->name, field);
 			break;

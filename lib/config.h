@@ -62,6 +62,7 @@ struct config {
 	long fetch_notify_timeout_ms;
 	long fetch_window_secs; /* --every divides this period (cron's minute) */
 	long fetch_fts_optimize_every; /* optimize the FTS5 index when a stored id is a multiple */
+	long fetch_redis_timeout_ms;   /* connect, and each command */
 	long fetch_redis_maxlen;       /* XADD ... MAXLEN ~ this, and the most one backfill adds */
 
 	/* jokes-pushd */
@@ -129,6 +130,13 @@ int config_host_ok(const char *s, size_t len);
  * 0, or -1 with *why set to a short reason.
  */
 int config_base_url_check(const char *url, const char **why);
+
+/*
+ * Check fcgi_ws_url: a path as in config_base_url_check ("/ws/jokes/", on the page's own
+ * host), or "ws://" or "wss://", a host as config_host_ok takes it, then such a path.
+ * 0, or -1 with *why set to a short reason.
+ */
+int config_ws_url_check(const char *url, const char **why);
 
 /*
  * Write every key = value of this program and the shared ones (for -n and docs); a password

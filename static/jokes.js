@@ -132,9 +132,10 @@
     });
   }
 
+  /* fcgi_ws_url: a path on this host, or an absolute ws:// or wss:// URL (another host) */
   function wsUrl() {
     var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    var u = proto + '//' + location.host + wsPath;
+    var u = /^wss?:\/\//.test(wsPath) ? wsPath : proto + '//' + location.host + wsPath;
     var since = gapSince !== null ? gapSince : newest;
     if (since > 0) u += (u.indexOf('?') < 0 ? '?' : '&') + 'since=' + since;
     return u;

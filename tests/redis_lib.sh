@@ -1,37 +1,36 @@
-# tests/redis_lib.sh - a real redis-server for a test (sourced after tests/common.sh).
-#
-#   start_redis [PORT] [redis-server args...]   sets RPORT, RPID; empty, nothing persisted
-#   stop_redis                                  TERM by PID, waits for it
-#   rcli ARGS...                                redis-cli on RPORT (RPASS: its password)
-# The server runs with its own arguments and no config file (--save '' --appendonly no), in
-# $tmp/redis, so a restart really starts empty. Its PID is in $pids for the clean-up.
-RPORT=
-RPID=
-RPASS=
+# tests/redis_lib.sh - a redis-server of the test's own, sourced after tests/common.sh (or a
+# part's lib that sources it). Nothing is persisted, so a restart starts empty.
+#   redis_start [ARGS...]  start it on 127.0.0.1:$REDIS_PORT (picked at the first start, kept
+#                          across restarts) in $tmp/redis; ARGS are redis-server's own
+#                          (--requirepass PW, --unixsocket PATH); waits until it is ready
+#   redis_stop             stop it (TERM, by PID) and wait for it to end
+#   rcli ARGS...           redis-cli against it ($REDIS_PASS, when set, is given with -a)
+REDIS_PORT=${REDIS_PORT:-}
+REDIS_PID=
+REDIS_PASS=${REDIS_PASS:-}
 
-start_redis() {
-	local port=${1:-$(free_port)}
-	[ $# -gt 0 ] && shift
+redis_start() {
+	[ -n "$REDIS_PORT" ] || REDIS_PORT=$(free_port)
 	mkdir -p "$tmp/redis"
-	redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp/redis" --save '' --appendonly no \
-		"$@" >>"$tmp/redis/server.log" 2>&1 &
-	RPID=$!
-	RPORT=$port
-	pids+=("$RPID")
+	: >"$tmp/redis/log"
+	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$tmp/redis" --save '' \
+		--appendonly no "$@" >"$tmp/redis/log" 2>&1 &
+	REDIS_PID=$!
+	pids+=("$REDIS_PID")
 	for _ in $(seq 100); do
-		rcli PING 2>/dev/null | grep -q -e PONG -e NOAUTH && return 0
+		grep -q 'Ready to accept connections' "$tmp/redis/log" && return 0
+		kill -0 "$REDIS_PID" 2>/dev/null || break
 		sleep 0.05
 	done
+	echo "redis-server did not start: $(tail -n 3 "$tmp/redis/log")" >&2
 	return 1
 }
 
-stop_redis() {
-	[ -n "$RPID" ] || return 0
-	kill -TERM "$RPID" 2>/dev/null
-	wait "$RPID" 2>/dev/null
-	RPID=
+redis_stop() {
+	[ -n "$REDIS_PID" ] || return 0
+	kill -TERM "$REDIS_PID" 2>/dev/null
+	wait "$REDIS_PID" 2>/dev/null
+	REDIS_PID=
 }
 
-rcli() {
-	if [ -n "$RPASS" ]; then REDISCLI_AUTH=$RPASS redis-cli -p "$RPORT" "$@"; else redis-cli -p "$RPORT" "$@"; fi
-}
+rcli() { redis-cli -p "$REDIS_PORT" --no-auth-warning ${REDIS_PASS:+-a "$REDIS_PASS"} "$@"; }

@@ -42,7 +42,7 @@ covered() { # PKG: listed, pulled in, or on every Debian system
 }
 
 # Every command the Makefile, tools/ and tests/ run (bench/ and fuzz have their own sets).
-cmds="make gcc pkg-config ar nginx lighttpd spawn-fcgi curl flock /usr/bin/python3 cgi-fcgi pgrep
+cmds="make gcc pkg-config ar nginx lighttpd spawn-fcgi curl flock /usr/bin/python3 cgi-fcgi pgrep redis-cli
 ps setpriv prlimit timeout strace chromium cppcheck clang-tidy systemd-analyze node npm awk sed grep
 getent sha256sum stat mktemp install dpkg-query dpkg-buildpackage dpkg-parsechangelog dh lintian dpkg-deb
 apt-get userdel groupdel redis-server"

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/pushd_lib.sh"
 . tests/redis_lib.sh
 
-check "redis-server starts" start_redis
+check "redis-server starts" redis_start
 xadd_range() { # FROM TO: well-formed entries, one pipe into redis-cli
 	local i
 	for i in $(seq "$1" "$2"); do
@@ -17,7 +17,7 @@ xadd_range() { # FROM TO: well-formed entries, one pipe into redis-cli
 }
 # 30 entries before pushd starts; its ring holds 20 of them
 xadd_range 1 30
-REDIS_ARGS=(--pushd_source=redis --redis_url="redis://127.0.0.1:$RPORT" --pushd_ring_size=20
+REDIS_ARGS=(--pushd_source=redis --redis_url="redis://127.0.0.1:$REDIS_PORT" --pushd_ring_size=20
 	--db_path="$T/nowhere/jokes.db")
 start_pushd r "${REDIS_ARGS[@]}"
 check "starts with pushd_source = redis and a db_path that points at nothing" kill -0 "$PID"
@@ -40,11 +40,11 @@ check "the node's processes were found (parent and 2 workers, $(fds | grep -c so
 check "no process of the node holds a database file or the state directory" \
 	test "$(fds | grep -v "$T/r.log" | grep -c -e '\.db' -e "$T")" = 0
 
-export RPORT
+export REDIS_PORT
 py '
 import json, os, subprocess, time
 from wsclient import WS
-port, rport = int(os.environ["PORT"]), os.environ["RPORT"]
+port, rport = int(os.environ["PORT"]), os.environ["REDIS_PORT"]
 def check(what, cond):
     print(("ok - " if cond else "not ok - ") + what, flush=True)
 def rec(i, **kw):
@@ -101,11 +101,11 @@ check "jokes_pushd_redis_seconds_since_entry grows while nothing comes ($s1, the
 	test "$s2" -ge $((s1 + 1)) -a "$s2" -le $((s1 + 3))
 
 # --- the connection is lost while Redis stays up; then Redis stops and restarts empty -------
-export RPID
+export REDIS_PID
 PY_TIMEOUT=60 py '
 import json, os, subprocess, time, urllib.request
 from wsclient import WS
-port, mport, rport = int(os.environ["PORT"]), int(os.environ["MPORT"]), os.environ["RPORT"]
+port, mport, rport = int(os.environ["PORT"]), int(os.environ["MPORT"]), os.environ["REDIS_PORT"]
 def check(what, cond):
     print(("ok - " if cond else "not ok - ") + what, flush=True)
 def rcli(*a):
@@ -137,7 +137,7 @@ check("jokes_pushd_redis_seconds_since_entry is back to the time since 41 (%d s)
 check("after a lost connection: every client gets 39-41 once, in order",
       first == [39, 40, 41] and drain(cs[0]) == [] and all(drain(c) == [39, 40, 41] for c in cs[1:]))
 
-subprocess.run(["kill", "-TERM", os.environ["RPID"]])
+subprocess.run(["kill", "-TERM", os.environ["REDIS_PID"]])
 time.sleep(1.5)
 st, body = get("/healthz")
 check("Redis down: /healthz is still 200 and says Redis is unreachable (%r)" % body,
@@ -152,7 +152,7 @@ late = WS(("127.0.0.1", port), path="/ws/jokes/?since=39")
 check("Redis down: a client that comes is still served from the ring", drain(late, 1) == [40, 41])
 print("RESTART", flush=True)
 '
-check "redis-server starts again on its port, empty" start_redis "$RPORT"
+check "redis-server starts again on its port, empty" redis_start
 sleep 0.1
 # what a fetcher backfills into the empty stream: the newest jokes, the node has most of them
 xadd_range 30 44
@@ -172,7 +172,9 @@ more = c.recv(1)
 check("Redis restarted empty and backfilled: the node resumes after 41, no repeat (%s)" % got,
       got == [42, 43, 44] and more is None)
 '
-check "back up: jokes_pushd_redis_up is 1" test "$(metric redis_up)" = 1
+# each worker retries at its own time, the backoff at most 5 s
+for _ in $(seq 70); do [ "$(metric redis_up)" = 1 ] && break; sleep 0.1; done
+check "back up: jokes_pushd_redis_up is 1 (every worker reconnected)" test "$(metric redis_up)" = 1
 check "back up: /healthz says ok" test "$(curl -s "http://127.0.0.1:$MPORT/healthz")" = ok
 check "the outage was logged once when it started" \
 	test "$(grep -c 'warn: redis: .*retrying with backoff' "$LOG")" = 2
@@ -183,10 +185,11 @@ check "SIGTERM: the node exits 0 with its Redis connections open" test $? = 0
 check "the Redis source left no libuv handle open" bash -c "! grep -q 'handle(s) still open' '$LOG'"
 
 # --- a wrong password ------------------------------------------------------------------------
-stop_redis
-check "redis-server with a password" start_redis "$(free_port)" --requirepass right-one
-RPASS=right-one
-start_pushd pw --pushd_source=redis --redis_url="redis://:wrong-one@127.0.0.1:$RPORT"
+redis_stop
+REDIS_PORT=
+check "redis-server with a password (on another port)" redis_start --requirepass right-one
+REDIS_PASS=right-one
+start_pushd pw --pushd_source=redis --redis_url="redis://:wrong-one@127.0.0.1:$REDIS_PORT"
 sleep 3
 check "wrong password: one clear error" \
 	test "$(grep -c 'error: redis: AUTH refused: WRONGPASS.*check the password in redis_url' "$LOG")" = 1
@@ -195,7 +198,7 @@ check "wrong password: the node serves (/healthz 200, saying Redis is unreachabl
 n=$(metric redis_reconnects_total)
 check "wrong password: retried with backoff ($n attempts in 3 s by 2 workers)" test "$n" -ge 4 -a "$n" -le 30
 rcli CONFIG SET requirepass wrong-one >/dev/null
-RPASS=wrong-one
+REDIS_PASS=wrong-one
 for _ in $(seq 100); do [ "$(metric redis_up)" = 1 ] && break; sleep 0.1; done
 check "the password set right on the server: the node connects at its next retry" \
 	test "$(metric redis_up)" = 1
