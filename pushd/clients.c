@@ -43,9 +43,18 @@ int clients_send_text(struct worker *w, struct lws *wsi, unsigned char *payload,
  * notice, close) must go first. 1 sent, 0 not now, -1 the connection is gone
  * (it is dropped as a failed write would be).
  */
+const struct ring_entry *clients_next(struct worker *w, struct pss *p)
+{
+	const struct ring_entry *e;
+
+	while ((e = ring_get(&w->ring, p->seq)) && p->has_since && e->id <= p->since)
+		p->seq++;
+	return e;
+}
+
 static int send_now(struct worker *w, struct pss *p)
 {
-	const struct ring_entry *e = ring_get(&w->ring, p->seq);
+	const struct ring_entry *e = clients_next(w, p);
 
 	if (!e || p->ping_due || p->gap_pending || lws_partial_buffered(p->wsi))
 		return 0;

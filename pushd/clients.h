@@ -29,6 +29,12 @@ void clients_close(struct worker *w, struct pss *p, int code);
 /* Close every client with 1001 "going away". */
 void clients_close_all(struct worker *w);
 
+/*
+ * The ring entry p sends next (NULL: none yet), past any with an id not above its ?since=:
+ * a client that came before a late warm-up may be seated before jokes it already has.
+ */
+const struct ring_entry *clients_next(struct worker *w, struct pss *p);
+
 /* Send a text frame now. 0, or -1 when the socket did not take it. */
 int clients_send_text(struct worker *w, struct lws *wsi, unsigned char *payload, size_t len);
 

@@ -208,3 +208,42 @@ check "the password set right on the server: the node connects at its next retry
 rc=$?
 check "a redis_url that does not parse: exit 78 naming the key ($rc)" \
 	bash -c "[ $rc = 78 ] && grep -q redis_url '$T/bad.err'"
+
+# --- a node that starts while Redis is down: clients that come before the warm-up --------------
+redis_stop
+REDIS_PORT=
+REDIS_PASS=
+REDIS_PORT=$(free_port)
+start_pushd late --pushd_source=redis --redis_url="redis://127.0.0.1:$REDIS_PORT"
+export REDIS_PORT
+PY_TIMEOUT=40 py '
+import os, subprocess, time
+from wsclient import WS
+port = int(os.environ["PORT"])
+def check(what, cond):
+    print(("ok - " if cond else "not ok - ") + what, flush=True)
+def drain(c, t=1.5):
+    out = []
+    while True:
+        m = c.recv(t)
+        if m is None: return out
+        out.append(m.get("id", m))
+a = WS(("127.0.0.1", port), path="/ws/jokes/?since=40")
+b = WS(("127.0.0.1", port))
+check("Redis down at start: the node takes clients on an empty ring", a.status == 101 and b.status == 101)
+open(os.environ["T"] + "/go", "w").close()
+while not os.path.exists(os.environ["T"] + "/added"):
+    time.sleep(0.1)
+got_a, got_b = drain(a, 8), drain(b, 1)
+check("warmed late: the client with since=40 gets 41-45, not the history before (%s)" % got_a,
+      got_a == [41, 42, 43, 44, 45])
+check("warmed late: the client without since gets no history as live jokes (%s)" % got_b, got_b == [])
+subprocess.run(["redis-cli", "-p", os.environ["REDIS_PORT"], "XADD", "jokes", "46-0", "joke",
+                "{\"id\":46,\"text\":\"joke 46\",\"source\":\"test\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}"],
+               capture_output=True)
+check("then both get the next live joke", drain(a) == [46] and drain(b) == [46])
+' &
+late_py=$!
+for _ in $(seq 100); do [ -e "$T/go" ] && break; sleep 0.1; done
+redis_start && xadd_range 30 45 && touch "$T/added"
+wait "$late_py"
