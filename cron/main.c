@@ -45,7 +45,8 @@ usage(FILE *out)
 		"                   [--list-sources] [-n] [--help] [--version]\n"
 		"\n"
 		"Fetch one joke from the first source that answers with a new one, store it in\n"
-		"the database and wake jokes-pushd. Quiet on success; errors are one line each.\n"
+		"the database, wake jokes-pushd and, with redis_url, add what the Redis stream\n"
+		"lacks. Quiet on success; errors are one line each.\n"
 		"\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
 		"  --every SECONDS     fetch at each SECONDS slot of the current minute\n"
@@ -57,7 +58,9 @@ usage(FILE *out)
 		"\n"
 		"Exit: 0 stored (or nothing new), 64 usage, 73 no state_dir, 74 I/O error,\n"
 		"75 every source failed / another run holds the lock / database locked,\n"
-		"77 database or state_dir not writable, 78 configuration.\n",
+		"77 database or state_dir not writable, or a Redis password in a config file\n"
+		"anyone can read, 78 configuration. Redis down is not a failure: the joke is\n"
+		"stored and goes to the stream later (one warning per outage).\n",
 		CONFIG_DEFAULT_FILE);
 	config_usage(CONFIG_FETCH, out);
 }

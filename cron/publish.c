@@ -165,8 +165,8 @@ publish_run(const struct config *cfg, sqlite3 *db)
 	else if (failed)
 		log_info("redis %s: %s (%d runs so far)", where, p.err, st.failures + 1);
 	else if (was_down)
-		log_warn("redis %s: answers again after %d failed runs; %d jokes added to stream %s",
-			 where, st.failures, p.added, cfg->redis_stream);
+		log_warn("redis %s: answers again after %d failed run%s; %d jokes added to stream %s",
+			 where, st.failures, st.failures == 1 ? "" : "s", p.added, cfg->redis_stream);
 	if (failed || was_down) {
 		st.failures = failed ? st.failures + 1 : 0;
 		if (state_put(db, PUBLISH_STATE_ROW, &st, NULL) < 0)

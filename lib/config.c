@@ -137,6 +137,8 @@ config_host_ok(const char *s, size_t len)
 
 		if (colon != NULL)
 			host = (size_t)(colon - s);
+		if (host == 0)
+			return 0; /* ":PORT" alone names no host */
 		while (i < host) {
 			const char *dot = memchr(s + i, '.', host - i);
 			size_t n = dot ? (size_t)(dot - (s + i)) : host - i;
@@ -200,6 +202,15 @@ config_ws_url_check(const char *url, const char **why)
 	return *why = "must be a path (/ws/jokes/) or a ws:// or wss:// URL", -1;
 }
 
+static int
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* redis_url (parsed into cfg->redis too) and redis_stream: checked, then copied. */
 static int
 special_apply(struct config *cfg, const struct key *k, const char *value, const char *where)
@@ -210,6 +221,10 @@ special_apply(struct config *cfg, const struct key *k, const char *value, const 
 
 	if (strlen(value) >= k->size) {
 		log_error("%s: %s: value longer than %zu bytes", where, k->name, k->size - 1);
+		return -1;
+	}
+	if (has_control(value)) { /* before the value goes into a log line */
+		log_error("%s: %s: control character in value", where, k->name);
 		return -1;
 	}
 	if (k->type == KEY_STREAM && !redis_stream_valid(value)) {
@@ -248,11 +263,10 @@ key_apply(struct config *cfg, const struct key *k, const char *value, const char
 			log_error("%s: %s: value longer than %zu bytes", where, k->name, k->size - 1);
 			return -1;
 		}
-		for (const char *p = value; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-				log_error("%s: %s: control character in value", where, k->name);
-				return -1;
-			}
+		if (has_control(value)) {
+			log_error("%s: %s: control character in value", where, k->name);
+			return -1;
+		}
 		if ((k->type == KEY_BASE_URL && *value != '\0' &&
 		     config_base_url_check(value, &why) < 0) ||
 		    (k->type == KEY_WS_URL && config_ws_url_check(value, &why) < 0)) {

@@ -74,6 +74,16 @@ check "the jokes of the outage are backfilled" test "$(ids)" = "$(db_ids)" || ec
 run_fetch
 check "then quiet again" test "$RC" = 0 -a -z "$ERR"
 
+# --- Redis answers with an error: the stream's key holds something else -------------------
+rcli SET not.a.stream x >/dev/null
+run_fetch --redis-stream=not.a.stream
+check "redis_stream names a key of another type: stored, exit 0, one error with Redis's words" \
+	test "$RC" = 0 -a "$(lines)" = 1 -a -n "$(grep 'error: redis .*XREVRANGE: WRONGTYPE' "$T/err")" || echo "# $ERR"
+run_fetch
+check "the right stream again: one line, and the stream has every joke" \
+	test "$RC" = 0 -a "$(lines)" = 1 -a -n "$(grep 'answers again after 1 failed run;' "$T/err")" \
+	-a "$(ids)" = "$(db_ids)" || echo "# $ERR"
+
 # --- bounded waits: a Redis that accepts and never answers ----------------------------------
 kill -STOP "$REDIS_PID"
 t0=$(date +%s%N)
@@ -122,10 +132,11 @@ check "a password in a world-readable config: exit 77, one line, the password no
 	test "$RC" = 77 -a "$(lines)" = 1 -a -n "$(grep 'readable by everyone' "$T/err")" \
 	-a -z "$(grep s3cr3t "$T/err")" || echo "# $ERR"
 for bad in 'redis://127.0.0.1:99999' 'redis://user:pw@127.0.0.1:1' 'http://127.0.0.1:1' \
-	'redis://127.0.0.1:1/x' 'unix:relative'; do
+	'redis://127.0.0.1:1/x' 'unix:relative' $'redis://h\e[31m:1'; do
 	run_fetch --redis-url="$bad"
-	check "redis_url $bad: exit 78, one line naming the key" \
-		test "$RC" = 78 -a "$(lines)" = 1 -a -n "$(grep 'redis_url: ' "$T/err")" || echo "# $ERR"
+	check "redis_url $(printf %q "$bad"): exit 78, one line naming the key, no control character" \
+		test "$RC" = 78 -a "$(lines)" = 1 -a -n "$(grep 'redis_url: ' "$T/err")" \
+		-a -z "$(grep $'\e' "$T/err")" || echo "# $ERR"
 done
 echo "redis_url = redis://[::1" >"$T/bad.conf"
 "$FETCH" -c "$T/bad.conf" -n >/dev/null 2>"$T/err"; RC=$?

@@ -1,5 +1,5 @@
-/* test_redis.c - lib/: the Redis keys (redis_url, redis_stream, fetch_redis_maxlen,
- * pushd_source) and the stream-entry parser. */
+/* test_redis.c - lib/: the keys of push nodes fed from Redis (redis_url, redis_stream,
+ * fetch_redis_maxlen, pushd_source, an absolute fcgi_ws_url) and the stream-entry parser. */
 #include "config.h"
 #include "joke.h"
 #include "log.h"
@@ -41,6 +41,9 @@ test_url(void)
 
 	CHECK(url("http://h:1", &u) == -1);
 	CHECK(url("redis://", &u) == -1);
+	CHECK(url("redis://:1", &u) == -1); /* a port and no host (found by the fuzzer) */
+	CHECK(url("redis://:pw@:6379", &u) == -1);
+	CHECK(!config_host_ok(":80", 3) && config_host_ok("h:80", 4));
 	CHECK(url("redis://h:0", &u) == -1);
 	CHECK(url("redis://h:65536", &u) == -1);
 	CHECK(url("redis://h:+1", &u) == -1);
@@ -154,10 +157,31 @@ test_config_keys(void)
 	}
 }
 
+/* fcgi_ws_url: a path, or a ws:// or wss:// URL (push nodes on another host) */
+static void
+test_ws_url(void)
+{
+	const char *why = NULL;
+
+	CHECK(config_ws_url_check("/ws/jokes/", &why) == 0);
+	CHECK(config_ws_url_check("ws://127.0.0.2:9000/ws/jokes/", &why) == 0);
+	CHECK(config_ws_url_check("wss://ws.example.org", &why) == 0);
+	CHECK(config_ws_url_check("wss://[::1]:443/x", &why) == 0);
+	CHECK(config_ws_url_check("http://ws.example.org/", &why) < 0 && why != NULL);
+	CHECK(config_ws_url_check("ws://", &why) < 0);
+	CHECK(config_ws_url_check("ws://h:0/", &why) < 0);
+	CHECK(config_ws_url_check("ws://h/a?b", &why) < 0);
+	CHECK(config_ws_url_check("ws://h/a/../b", &why) < 0);
+	CHECK(config_ws_url_check("ws://h/\"x", &why) < 0);
+	CHECK(config_ws_url_check("", &why) < 0);
+	CHECK(config_ws_url_check("ws/jokes", &why) < 0);
+}
+
 /* A reply built by hiredis's own reader from RESP text. */
 static redisReply *
-reply_of(const char *resp, size_t len)
+reply_of(const char *resp)
 {
+	size_t len = strlen(resp);
 	redisReader *r = redisReaderCreate();
 	void *reply = NULL;
 
@@ -238,26 +262,26 @@ test_stream_entry(void)
 	/* from hiredis replies: the types are checked */
 	n = snprintf(buf, sizeof(buf), "*2\r\n$4\r\n42-0\r\n*2\r\n$4\r\njoke\r\n$%zu\r\n%s\r\n",
 		     strlen(rec), rec);
-	r = reply_of(buf, (size_t)n);
+	r = reply_of(buf);
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) == 0 && j.id == 42);
 	freeReplyObject(r);
-	r = reply_of("*2\r\n:42\r\n*2\r\n$4\r\njoke\r\n$2\r\n{}\r\n", 33);
+	r = reply_of("*2\r\n:42\r\n*2\r\n$4\r\njoke\r\n$2\r\n{}\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	CHECK(strcmp(err, "the ID is not a string") == 0);
 	freeReplyObject(r);
-	r = reply_of("*2\r\n$4\r\n42-0\r\n*2\r\n$4\r\njoke\r\n:1\r\n", 33);
+	r = reply_of("*2\r\n$4\r\n42-0\r\n*2\r\n$4\r\njoke\r\n:1\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	freeReplyObject(r);
-	r = reply_of("*2\r\n$4\r\n42-0\r\n$4\r\njoke\r\n", 24);
+	r = reply_of("*2\r\n$4\r\n42-0\r\n$4\r\njoke\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	freeReplyObject(r);
-	r = reply_of("*2\r\n$4\r\n42-0\r\n*-1\r\n", 19); /* a deleted entry */
+	r = reply_of("*2\r\n$4\r\n42-0\r\n*-1\r\n"); /* a deleted entry */
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	freeReplyObject(r);
-	r = reply_of("*1\r\n$4\r\n42-0\r\n", 14);
+	r = reply_of("*1\r\n$4\r\n42-0\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	freeReplyObject(r);
-	r = reply_of("$4\r\n42-0\r\n", 10);
+	r = reply_of("$4\r\n42-0\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
 	freeReplyObject(r);
 	CHECK(stream_entry_from_reply(NULL, &j, err, sizeof(err)) < 0);
@@ -269,6 +293,7 @@ main(void)
 	log_init("test_redis", LOG_LEVEL_ERROR);
 	test_url();
 	test_config_keys();
+	test_ws_url();
 	test_stream_entry();
 	return unit_done();
 }
