@@ -85,7 +85,7 @@ xadd("38-0", "joke", rec(38, mood="new member a newer fetcher may add"))
 got = [ids(c, 2, 2) for c in live + [r, g]]
 check("bad entries skipped: every client gets only the next good one, 38 (%s)" % got[0],
       all(x == [38] for x in got))
-'
+' || nok "the Python checks above ran to their end"
 check "the node is still up after the bad entries" kill -0 "$PID"
 check "no worker was restarted" test "$(metric worker_restarts_total)" = 0
 check "each bad entry logged once, naming it (worker 0 speaks)" \
@@ -127,10 +127,19 @@ def drain(c, t=1.5):
         out.append(m["id"])
 cs = [WS(("127.0.0.1", port), path="/ws/jokes/?since=38") for _ in range(6)]
 time.sleep(0.3)
-# the nodes connections dropped by Redis; entries added at once, before it reconnects
-rcli("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+# the node loses its connections and cannot make new ones (a password for a moment: its
+# attempts are refused) while 39-41 are added; then it gets back in and must resume after 38
+def rauth(*a):
+    return subprocess.run(["redis-cli", "-p", rport, "-a", "hold", "--no-auth-warning"] + list(a),
+                          capture_output=True, text=True).stdout
+rcli("CONFIG", "SET", "requirepass", "hold")
+rauth("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
 for i in (39, 40, 41):
-    xadd(i)
+    rauth("XADD", "jokes", "%d-0" % i, "joke", json.dumps(
+        {"id": i, "text": "joke %d" % i, "source": "test", "fetched_at": "2026-11-24T10:00:15Z"}))
+time.sleep(0.5)
+check("while it cannot get in, the node counts its attempts", metric("redis_reconnects_total") >= 2)
+rauth("CONFIG", "SET", "requirepass", "")
 first = [cs[0].recv(3)["id"] for _ in range(3)]
 s = metric("redis_seconds_since_entry")
 check("jokes_pushd_redis_seconds_since_entry is back to the time since 41 (%d s)" % s, s <= 1)
@@ -151,7 +160,7 @@ check("Redis down: reconnects counted, with backoff (%d -> %d in 2 s, 2 workers)
 late = WS(("127.0.0.1", port), path="/ws/jokes/?since=39")
 check("Redis down: a client that comes is still served from the ring", drain(late, 1) == [40, 41])
 print("RESTART", flush=True)
-'
+' || nok "the Python checks above ran to their end"
 check "redis-server starts again on its port, empty" redis_start
 sleep 0.1
 # what a fetcher backfills into the empty stream: the newest jokes, the node has most of them
@@ -171,7 +180,7 @@ while time.time() < end and len(got) < 3:
 more = c.recv(1)
 check("Redis restarted empty and backfilled: the node resumes after 41, no repeat (%s)" % got,
       got == [42, 43, 44] and more is None)
-'
+' || nok "the Python checks above ran to their end"
 # each worker retries at its own time, the backoff at most 5 s
 for _ in $(seq 70); do [ "$(metric redis_up)" = 1 ] && break; sleep 0.1; done
 check "back up: jokes_pushd_redis_up is 1 (every worker reconnected)" test "$(metric redis_up)" = 1
@@ -246,4 +255,4 @@ check("then both get the next live joke", drain(a) == [46] and drain(b) == [46])
 late_py=$!
 for _ in $(seq 100); do [ -e "$T/go" ] && break; sleep 0.1; done
 redis_start && xadd_range 30 45 && touch "$T/added"
-wait "$late_py"
+wait "$late_py" || nok "the late-warm-up checks ran to their end"

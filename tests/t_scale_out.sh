@@ -120,7 +120,7 @@ c = WS(("127.0.0.1", int(os.environ["BPORT"])), path="/ws/jokes/?since=%d" % (n 
 got = [c.recv(3)["id"] for _ in range(4)]
 print("ok - node b serves: a client with since replays the last 4 from its ring" if got == list(range(n - 3, n + 1))
       else "not ok - node b replays %s" % got)
-'
+' || nok "node b: the replay check ran to its end"
 run_fetch
 check "1 more joke: every client has it" wait_all "$(newest)" 10
 
@@ -159,7 +159,7 @@ done
 kill -TERM "$FLEET"
 wait "$FLEET"
 sql "SELECT id FROM jokes WHERE id > 3 ORDER BY id" >"$T/want"
-"$PY" - "$T/report" "$T/want" "$moved" <<'PY'
+"$PY" - "$T/report" "$T/want" "$moved" <<'PY' || nok "the report was read to its end"
 import json, sys
 report = json.load(open(sys.argv[1]))
 want = [int(x) for x in open(sys.argv[2]).read().split()]
