@@ -173,6 +173,24 @@ void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
 	seat(w, p, 1);
 }
 
+void clients_hole(struct worker *w, int64_t since, int64_t oldest)
+{
+	for (struct pss *p = w->clients; p; p = p->next) {
+		if (p->close_code)
+			continue;
+		if (p->seq != w->ring.head) { /* still behind: its gap notice would come too early */
+			clients_close(w, p, LWS_CLOSE_STATUS_GOINGAWAY);
+			continue;
+		}
+		p->has_since = 1; /* it has every joke up to since */
+		p->since = since;
+		p->gap_pending = 1;
+		p->gap_oldest = oldest;
+		stats_add(&w->st->gaps, 1);
+		lws_callback_on_writable(p->wsi);
+	}
+}
+
 void clients_reseat(struct worker *w)
 {
 	for (struct pss *p = w->clients; p; p = p->next)

@@ -20,6 +20,14 @@ void clients_add(struct worker *w, struct lws *wsi, struct pss *p);
  */
 void clients_reseat(struct worker *w);
 
+/*
+ * Jokes since + 1 .. oldest - 1 will never come (trimmed from the Redis stream before they
+ * were read): each client that has every joke up to since gets the gap message
+ * {"since":since,"oldest":oldest} before the next joke (the page fills the gap from the JSON
+ * API); one still behind is closed with 1001 and reconnects with its ?since=.
+ */
+void clients_hole(struct worker *w, int64_t since, int64_t oldest);
+
 /* p is closing (established or not): unlink and uncount it. Idempotent. */
 void clients_remove(struct worker *w, struct pss *p);
 

@@ -19,7 +19,7 @@ void source_init(struct source *s, const struct config *cfg, int index, struct s
 }
 
 int source_start(struct source *s, uv_loop_t *loop, struct ring *r,
-		 void (*hook)(void *arg, enum source_event ev), void *arg)
+		 void (*hook)(void *arg, enum source_event ev, int64_t since, int64_t oldest), void *arg)
 {
 	if (s->kind != CONFIG_SOURCE_REDIS)
 		return 0;

@@ -25,6 +25,8 @@ struct source_redis; /* source_redis.h */
 enum source_event {
 	SOURCE_NEW,	/* jokes were appended to the ring: poll and send them */
 	SOURCE_WARMED,	/* the first jokes went into an empty ring: seat the clients again */
+	SOURCE_HOLE,	/* the next jokes are not the ones after the ring's newest (since): those
+			 * up to oldest - 1 were trimmed from the stream before they were read */
 };
 
 struct source {
@@ -42,11 +44,11 @@ void source_init(struct source *s, const struct config *cfg, int index, struct s
 
 /*
  * Start what runs on loop (redis: the connection; sqlite: nothing), appending to r.
- * hook(arg, event) is called from the loop, outside lws's callbacks, when jokes came in
- * (see enum source_event). 0, or -1 after one log line.
+ * hook(arg, event, since, oldest) is called from the loop, outside lws's callbacks, when
+ * jokes came in (see enum source_event; since and oldest for SOURCE_HOLE only). 0, or -1 after one log line.
  */
 int source_start(struct source *s, uv_loop_t *loop, struct ring *r,
-		 void (*hook)(void *arg, enum source_event ev), void *arg);
+		 void (*hook)(void *arg, enum source_event ev, int64_t since, int64_t oldest), void *arg);
 
 /*
  * Append every joke newer than r->newest_id to r. When the ring is empty this

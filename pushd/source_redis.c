@@ -27,7 +27,7 @@ struct source_redis {
 	struct stats_worker *st;
 	uv_loop_t *loop;
 	struct ring *ring;
-	void (*hook)(void *arg, enum source_event ev);
+	void (*hook)(void *arg, enum source_event ev, int64_t since, int64_t oldest);
 	void *arg;
 	redisAsyncContext *ac; /* NULL when not connected; callbacks of an older one are ignored */
 	uv_timer_t timer;      /* the backoff wait, or the deadline of the outstanding command */
@@ -430,10 +430,34 @@ static void on_warm(redisAsyncContext *ac, void *reply, void *priv)
 	say(s, LOG_LEVEL_DEBUG, "warmed the ring with %d joke(s), newest %lld", added,
 	    (long long)s->ring->newest_id);
 	if (added) {
-		s->hook(s->arg, SOURCE_WARMED);
-		s->hook(s->arg, SOURCE_NEW);
+		s->hook(s->arg, SOURCE_WARMED, 0, 0);
+		s->hook(s->arg, SOURCE_NEW, 0, 0);
 	}
 	ask_read(s);
+}
+
+/*
+ * Entry IDs are the jokes' ids, one after the other: a first entry past the last ID read + 1
+ * means the ones between were trimmed (MAXLEN) before this node read them, as after an outage
+ * longer than fetch_redis_maxlen jokes. They are noted as lost (a ?since= before them gets the
+ * gap message) and the clients are told before the next jokes reach them (SOURCE_HOLE).
+ */
+static void check_hole(struct source_redis *s, const redisReply *e)
+{
+	int64_t newest = s->ring->newest_id;
+	struct stream_id id;
+
+	/* after the last entry read, good or bad: a skipped entry is no hole */
+	if (!newest || !s->have_last || e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||
+	    e->element[0]->type != REDIS_REPLY_STRING ||
+	    stream_id_parse(e->element[0]->str, e->element[0]->len, &id) ||
+	    id.ms <= s->last.ms + 1 || id.ms > INT64_MAX)
+		return;
+	say(s, LOG_LEVEL_WARN, "jokes %llu to %llu were trimmed from the stream before they were "
+	    "read (is fetch_redis_maxlen shorter than the outage?); clients get the gap message",
+	    (unsigned long long)s->last.ms + 1, (unsigned long long)id.ms - 1);
+	ring_note_lost(s->ring, (int64_t)id.ms - 1);
+	s->hook(s->arg, SOURCE_HOLE, newest, (int64_t)id.ms);
 }
 
 static void on_read(redisAsyncContext *ac, void *reply, void *priv)
@@ -456,6 +480,8 @@ static void on_read(redisAsyncContext *ac, void *reply, void *priv)
 	    r->element[0]->element[1]->type == REDIS_REPLY_ARRAY) {
 		const redisReply *entries = r->element[0]->element[1];
 
+		if (entries->elements)
+			check_hole(s, entries->element[0]);
 		for (size_t i = 0; i < entries->elements; i++)
 			added += take(s, entries->element[i], 1);
 	} else if (r->type != REDIS_REPLY_NIL) {
@@ -464,7 +490,7 @@ static void on_read(redisAsyncContext *ac, void *reply, void *priv)
 	}
 	s->room -= added;
 	if (added)
-		s->hook(s->arg, SOURCE_NEW);
+		s->hook(s->arg, SOURCE_NEW, 0, 0);
 	ask_read(s);
 }
 
@@ -548,7 +574,7 @@ static void connect_now(struct source_redis *s)
 /* --- the seam --------------------------------------------------------------------- */
 
 int source_redis_start(struct source_redis *s, uv_loop_t *loop, struct ring *r,
-		       void (*hook)(void *arg, enum source_event ev), void *arg)
+		       void (*hook)(void *arg, enum source_event ev, int64_t since, int64_t oldest), void *arg)
 {
 	s->loop = loop;
 	s->ring = r;

@@ -21,7 +21,7 @@ struct source_redis *source_redis_new(const struct config *cfg, int index, struc
 
 /* Connect on loop (the first attempt at once); see source_start. 0, or -1 after a log line. */
 int source_redis_start(struct source_redis *s, uv_loop_t *loop, struct ring *r,
-		       void (*hook)(void *arg, enum source_event ev), void *arg);
+		       void (*hook)(void *arg, enum source_event ev, int64_t since, int64_t oldest), void *arg);
 
 /* Jokes appended since the last call; the stream may now bring at most limit more. */
 int source_redis_poll(struct source_redis *s, int limit);

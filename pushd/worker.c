@@ -71,12 +71,14 @@ void worker_relay_rx(struct worker *w, int fd)
 }
 
 /* The source's news, from the loop outside lws's callbacks (source.h). */
-static void on_source(void *arg, enum source_event ev)
+static void on_source(void *arg, enum source_event ev, int64_t since, int64_t oldest)
 {
 	struct worker *w = arg;
 
 	if (ev == SOURCE_WARMED)
 		clients_reseat(w);
+	else if (ev == SOURCE_HOLE)
+		clients_hole(w, since, oldest);
 	else
 		/*
 		 * Refill inside an lws callback (LWS_CALLBACK_EVENT_WAIT_CANCELLED, proto.c), as a

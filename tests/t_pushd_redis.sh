@@ -251,6 +251,18 @@ subprocess.run(["redis-cli", "-p", os.environ["REDIS_PORT"], "XADD", "jokes", "4
                 "{\"id\":46,\"text\":\"joke 46\",\"source\":\"test\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}"],
                capture_output=True)
 check("then both get the next live joke", drain(a) == [46] and drain(b) == [46])
+# 47-49 never reach the stream (as if trimmed by MAXLEN while this node was cut off)
+subprocess.run(["redis-cli", "-p", os.environ["REDIS_PORT"], "XADD", "jokes", "50-0", "joke",
+                "{\"id\":50,\"text\":\"joke 50\",\"source\":\"test\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}"],
+               capture_output=True)
+gap = {"type": "gap", "since": 46, "oldest": 50}
+ga, gb = drain(a), drain(b)
+check("a hole in the stream (47-49 trimmed): each client gets the gap message, then 50 (%s)" % ga,
+      ga == [gap, 50] and gb == [gap, 50])
+c = WS(("127.0.0.1", port), path="/ws/jokes/?since=47")
+m = c.recv(3)
+check("a client that asks for 47 on gets the gap message too (%s)" % m,
+      m and m["type"] == "gap" and m["since"] == 47 and drain(c) == [50])
 ' &
 late_py=$!
 for _ in $(seq 100); do [ -e "$T/go" ] && break; sleep 0.1; done
