@@ -104,7 +104,7 @@ int stats_render(const struct stats *s, int n, char *buf, size_t size)
 	       stats_get(&s->worker_restarts));
 	metric(&o, "clients", "gauge", "WebSocket clients connected.", SUM(clients));
 	metric(&o, "newest_joke_id", "gauge", "Newest joke id held.", MAX(newest_id));
-	metric(&o, "jokes_published_total", "counter", "Jokes taken from the database for broadcast.",
+	metric(&o, "jokes_published_total", "counter", "Jokes taken from the joke source (database or Redis stream) for broadcast.",
 	       MAX(published));
 	metric(&o, "messages_sent_total", "counter", "WebSocket messages sent to clients.", SUM(sent));
 	metric(&o, "bytes_sent_total", "counter", "Payload bytes sent to clients.", SUM(bytes_sent));
