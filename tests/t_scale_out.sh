@@ -50,6 +50,16 @@ nmetric() { # NODE NAME
 }
 for n in a b c; do check "node $n starts" start_node $n; done
 check "no node made a notify socket" test -z "$(find "$T"/[abc] -type s)"
+node_fds() { # every descriptor of every node's processes, as ls -l shows them
+	local n p
+	for n in a b c; do
+		for p in "${NPID[$n]}" $(cat "/proc/${NPID[$n]}/task/${NPID[$n]}/children"); do
+			ls -l "/proc/$p/fd" 2>/dev/null
+		done
+	done
+}
+check "the nodes' 9 processes hold no file of the origin's state dir ($(node_fds | grep -c socket) sockets)" \
+	test "$(node_fds | grep -c socket)" -ge 18 -a "$(node_fds | grep -c "$T/state")" = 0
 
 # --- the shipped nginx site, its WebSocket location proxied to the three as one upstream ------
 ng=$T/nginx
