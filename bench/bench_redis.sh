@@ -14,7 +14,7 @@
 # usage: bench/bench_redis.sh [N ...]   (default: 3000 30000); ROUNDS=3, MSGS=5 per N,
 # INTERVAL=1000 ms apart. Exits 1 if a client missed a joke. (make bench BENCH=redis)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 NS=${*:-3000 30000}
 ROUNDS=${ROUNDS:-3}
@@ -62,11 +62,11 @@ start_sqlite() {
 # Three nodes on one port. Before the first and after each, Redis's connections and memory:
 # what one node adds, connected and idle in its XREAD.
 start_redis() {
-	local i c0 m0
+	local c0 m0
 	PORT=$(free_port)
 	NODES=()
 	ADDS=
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		c0=$(info clients connected_clients)
 		m0=$(info memory used_memory)
 		"$ROOT/build/jokes-pushd" --pushd_source=redis --redis_url="redis://127.0.0.1:$RPORT" \
@@ -120,7 +120,8 @@ run_one() { # sqlite|redis N
 	c0=$(redis_cpu)
 	wait $wl
 	c1=$(redis_cpu)
-	local cmd=$(redis_cmd_us)
+	local cmd
+	cmd=$(redis_cmd_us)
 	read -r uall kall got <<<"$(summary "$out")"
 	[ "$got" = "$n" ] || INCOMPLETE=1
 	# Redis's CPU over the run includes its idle ticks (serverCron): the time in commands is
@@ -134,7 +135,7 @@ run_one() { # sqlite|redis N
 
 echo "# $(date -u +%FT%TZ), $(nproc) cores; sqlite: 1 node x $SQLITE_WORKERS workers; redis: 3 nodes x $NODE_WORKERS; $MSGS jokes per run"
 echo "# server N all_user_ms all_kernel_ms clients_with_every_joke redis_command_us_per_joke redis_cpu_us_per_joke(idle included) [per node: connections:used_memory_bytes]"
-for r in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	for n in $NS; do
 		run_one sqlite "$n"
 		run_one redis "$n"

@@ -220,8 +220,8 @@ check "a redis_url that does not parse: exit 78 naming the key ($rc)" \
 
 # --- a node that starts while Redis is down: clients that come before the warm-up --------------
 redis_stop
-REDIS_PORT=
 REDIS_PASS=
+export REDIS_PASS
 REDIS_PORT=$(free_port)
 start_pushd late --pushd_source=redis --redis_url="redis://127.0.0.1:$REDIS_PORT"
 export REDIS_PORT

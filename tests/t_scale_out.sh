@@ -121,7 +121,8 @@ check "node b started again" start_node b
 for _ in $(seq 30); do [ "$(nmetric b newest_joke_id)" = "$(newest)" ] && break; sleep 0.1; done
 check "node b warmed its ring from the stream (newest $(nmetric b newest_joke_id))" \
 	test "$(nmetric b newest_joke_id)" = "$(newest)"
-export BPORT=${NPORT[b]} NEWEST=$(newest) PYTHONPATH=$ROOT/tests/tools
+NEWEST=$(newest)
+export BPORT=${NPORT[b]} NEWEST PYTHONPATH=$ROOT/tests/tools
 "$PY" -c '
 import os
 from wsclient import WS
