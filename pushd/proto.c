@@ -239,7 +239,7 @@ static int cb_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	(void)user, (void)in, (void)len;
 	switch (reason) {
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: /* the Redis source has jokes (worker.c) */
-		if (w && !w->stopping)
+		if (w && !w->stopping && w->src.kind == CONFIG_SOURCE_REDIS)
 			loop_refill(w);
 		break;
 	case LWS_CALLBACK_RAW_RX_FILE:
