@@ -353,18 +353,25 @@ static void on_select(redisAsyncContext *ac, void *reply, void *priv)
 
 /* --- entries ---------------------------------------------------------------------- */
 
+/* The ID of entry e (of a reply), whatever its fields: 0, or -1 when it has none. */
+static int entry_id(const redisReply *e, struct stream_id *id)
+{
+	if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||
+	    e->element[0]->type != REDIS_REPLY_STRING)
+		return -1;
+	return stream_id_parse(e->element[0]->str, e->element[0]->len, id);
+}
+
 /*
  * One entry: remember its ID (resume after it, even when it is refused), append its joke.
  * 1 appended, 0 not (older, or refused: logged and counted).
  */
-static int take(struct source_redis *s, const redisReply *e, int push)
+static int take(struct source_redis *s, const redisReply *e)
 {
 	char err[128];
 	struct joke j;
 	struct stream_id id;
-	int have_id = e->type == REDIS_REPLY_ARRAY && e->elements >= 1 &&
-		      e->element[0]->type == REDIS_REPLY_STRING &&
-		      !stream_id_parse(e->element[0]->str, e->element[0]->len, &id);
+	int have_id = !entry_id(e, &id);
 	const char *shown = have_id ? e->element[0]->str : "?";
 
 	if (have_id && (!s->have_last || id.ms > s->last.ms ||
@@ -377,8 +384,6 @@ static int take(struct source_redis *s, const redisReply *e, int push)
 		say(s, LOG_LEVEL_WARN, "entry %.48s skipped: %s", shown, err);
 		return 0;
 	}
-	if (!push)
-		return 0;
 	switch (ring_push(s->ring, &j)) {
 	case 1:
 		stats_set(&s->st->redis_last_id, j.id);
@@ -416,16 +421,13 @@ static void on_warm(redisAsyncContext *ac, void *reply, void *priv)
 	/* newest first: the one beyond the replay window only says older ones exist */
 	if (n == cap) {
 		struct stream_id old;
-		const redisReply *e = r->element[n - 1];
 
-		if (e->type == REDIS_REPLY_ARRAY && e->elements >= 1 &&
-		    e->element[0]->type == REDIS_REPLY_STRING &&
-		    !stream_id_parse(e->element[0]->str, e->element[0]->len, &old))
+		if (!entry_id(r->element[n - 1], &old))
 			ring_note_lost(s->ring, (int64_t)(old.ms > INT64_MAX ? INT64_MAX : old.ms));
 		n--;
 	}
 	for (size_t i = n; i-- > 0;)
-		added += take(s, r->element[i], 1);
+		added += take(s, r->element[i]);
 	s->warmed = 1;
 	say(s, LOG_LEVEL_DEBUG, "warmed the ring with %d joke(s), newest %lld", added,
 	    (long long)s->ring->newest_id);
@@ -448,10 +450,8 @@ static void check_hole(struct source_redis *s, const redisReply *e)
 	struct stream_id id;
 
 	/* after the last entry read, good or bad: a skipped entry is no hole */
-	if (!newest || !s->have_last || e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||
-	    e->element[0]->type != REDIS_REPLY_STRING ||
-	    stream_id_parse(e->element[0]->str, e->element[0]->len, &id) ||
-	    id.ms <= s->last.ms + 1 || id.ms > INT64_MAX)
+	if (!newest || !s->have_last || entry_id(e, &id) || id.ms <= s->last.ms + 1 ||
+	    id.ms > INT64_MAX)
 		return;
 	say(s, LOG_LEVEL_WARN, "jokes %llu to %llu were trimmed from the stream before they were "
 	    "read (is fetch_redis_maxlen shorter than the outage?); clients get the gap message",
@@ -483,7 +483,7 @@ static void on_read(redisAsyncContext *ac, void *reply, void *priv)
 		if (entries->elements)
 			check_hole(s, entries->element[0]);
 		for (size_t i = 0; i < entries->elements; i++)
-			added += take(s, entries->element[i], 1);
+			added += take(s, entries->element[i]);
 	} else if (r->type != REDIS_REPLY_NIL) {
 		lost(s, LOG_LEVEL_ERROR, "XREAD: an answer of an unexpected shape");
 		return;
