@@ -2,6 +2,7 @@
 #include "source_redis.h"
 
 #include "log.h"
+#include "redis_uv.h"
 #include "stream_entry.h"
 
 #include <hiredis/async.h>
@@ -82,96 +83,6 @@ struct source_redis *source_redis_new(const struct config *cfg, int index, struc
 	s->st = st;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	return s;
-}
-
-/* --- hiredis on the loop ------------------------------------------------------------
- * What hiredis's adapters/libuv.h does, but for one thing: libuv reports a socket error
- * (POLLERR: a refused connect, a reset) as a status < 0 and stops the handle, and that
- * adapter (0.14) ignores it, so a connect to a Redis that is down never ended until our
- * deadline. Here the error goes to hiredis, which finds the cause and disconnects.
- */
-
-struct rio {
-	uv_poll_t poll;
-	redisAsyncContext *ac; /* NULL once hiredis let go of it */
-	int events;
-};
-
-static void rio_cb(uv_poll_t *h, int status, int events)
-{
-	struct rio *io = h->data;
-
-	if (io->ac && status < 0) {
-		if (io->ac->c.flags & REDIS_CONNECTED)
-			redisAsyncHandleRead(io->ac);
-		else
-			redisAsyncHandleWrite(io->ac); /* hiredis checks the connect's result */
-		return;
-	}
-	if (io->ac && (events & UV_READABLE))
-		redisAsyncHandleRead(io->ac);
-	if (io->ac && (events & UV_WRITABLE))
-		redisAsyncHandleWrite(io->ac);
-}
-
-static void rio_update(struct rio *io, int add, int ev)
-{
-	io->events = add ? io->events | ev : io->events & ~ev;
-	if (io->events)
-		uv_poll_start(&io->poll, io->events, rio_cb);
-	else
-		uv_poll_stop(&io->poll);
-}
-
-static void rio_add_read(void *p)
-{
-	rio_update(p, 1, UV_READABLE);
-}
-static void rio_del_read(void *p)
-{
-	rio_update(p, 0, UV_READABLE);
-}
-static void rio_add_write(void *p)
-{
-	rio_update(p, 1, UV_WRITABLE);
-}
-static void rio_del_write(void *p)
-{
-	rio_update(p, 0, UV_WRITABLE);
-}
-
-static void rio_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
-
-static void rio_cleanup(void *p)
-{
-	struct rio *io = p;
-
-	io->ac = NULL;
-	uv_close((uv_handle_t *)&io->poll, rio_closed);
-}
-
-static int rio_attach(redisAsyncContext *ac, uv_loop_t *loop)
-{
-	struct rio *io = calloc(1, sizeof(*io));
-
-	if (!io)
-		return -1;
-	if (uv_poll_init(loop, &io->poll, ac->c.fd)) {
-		free(io);
-		return -1;
-	}
-	io->poll.data = io;
-	io->ac = ac;
-	ac->ev.data = io;
-	ac->ev.addRead = rio_add_read;
-	ac->ev.delRead = rio_del_read;
-	ac->ev.addWrite = rio_add_write;
-	ac->ev.delWrite = rio_del_write;
-	ac->ev.cleanup = rio_cleanup;
-	return 0;
 }
 
 /* --- connection state ----------------------------------------------------------- */
@@ -544,7 +455,7 @@ static void connect_now(struct source_redis *s)
 		return;
 	}
 	ac->data = s;
-	if (rio_attach(ac, s->loop)) {
+	if (redis_uv_attach(ac, s->loop)) {
 		redisAsyncFree(ac);
 		lost(s, LOG_LEVEL_WARN, "cannot watch the connection");
 		return;
