@@ -9,8 +9,9 @@
 # usage: bench/bench_pushd.sh [N ...]   (default: 1000 10000 19000); ROUNDS=3 interleaved passes,
 # MSGS=5 per N, INTERVAL=1000 ms
 # apart (a fan-out longer than that overlaps the next one: use more for N = 100 000).
-# SERVERS="pushd proxied nchan ideal" (the default) chooses what is measured: pushd directly
-# (TCP, SO_REUSEPORT workers), "proxied" = pushd on a Unix socket behind the SHIPPED nginx
+# SERVERS="pushd sse proxied nchan ideal" (the default) chooses what is measured: pushd directly
+# (TCP, SO_REUSEPORT workers), "sse" = the same pushd with N Server-Sent Events clients
+# (GET /sse/jokes/, wsload -e) instead of N WebSocket clients, "proxied" = pushd on a Unix socket behind the SHIPPED nginx
 # configuration (tools/proxy-conf.sh nginx-main + nginx-site, NGINX_WORKERS=4 workers),
 # nginx + nchan (N <= 19000 only), and bench/ws_ideal with as many workers as pushd, fed by
 # the same notify lines as pushd. JOKE_BYTES=2000 publishes jokes of that many bytes of text
@@ -25,6 +26,7 @@ ROOT=$PWD
 NS=${*:-1000 10000 19000}
 # With the default N list, the run ends with LARGE (100 000; 0: skip) clients on pushd alone:
 # PUSHD_WORKERS=6 (one process holds at most ~19 990 descriptors here), 3 jokes 2.5 s apart,
+# against ws_ideal with as many workers,
 # per-message lines into docs/perf/pushd-100k.txt, and the point added to the plot.
 LARGE=${LARGE:-100000}
 [ $# -eq 0 ] || LARGE=0
@@ -42,7 +44,9 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 # total RSS (KB) and CPU ticks of a process and its children
 rss_of() { local s=0 p; for p in "$@"; do s=$((s + $(awk '/VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $s; }
-cpu_of() { local s=0 p; for p in "$@"; do s=$((s + $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0))); done; echo $s; }
+# CPU time in ns, from the scheduler's own account of every thread (/proc/PID/task/*/schedstat:
+# nanoseconds, where /proc/PID/stat counts 10 ms ticks: 2 ticks were 10 % of a 10 000-client figure)
+cpu_of() { local p; for p in "$@"; do cat /proc/$p/task/*/schedstat 2>/dev/null; done | awk '{s += $1} END {printf "%d\n", s}'; }
 tree() { echo "$1" $(pgrep -P "$1"); }
 
 "$ROOT/build/tools/pushd-dbput" "$D/jokes.db" 10 warm >/dev/null
@@ -115,6 +119,13 @@ CONF
 	URL=/sub
 }
 
+# pushd as above; the clients read its event stream instead
+start_sse() {
+	start_pushd
+	URL=/sse/jokes/
+	LOAD_ARGS=-e
+}
+
 # the reference: as many workers as pushd, each with its own SO_REUSEPORT listener and epoll;
 # its parent takes the same notify lines as pushd's and relays them (its CPU is counted)
 start_ideal() {
@@ -135,7 +146,7 @@ stop_servers() {
 # wsload against the started server, in the background ($WL); returns once all are connected
 start_load() { # N out
 	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$1" -m "$MSGS" -s 8 -i "${INTERVAL:-1000}" -w "${WAIT:-3}" \
-		-P "$PUB" -K -O "http://127.0.0.1:$PORT" >"$2" 2>"$D/wsload.err" &
+		-P "$PUB" -K -O "http://127.0.0.1:$PORT" ${LOAD_ARGS:-} >"$2" 2>"$D/wsload.err" &
 	WL=$!
 	until grep -q connected "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.2; done
 }
@@ -157,6 +168,7 @@ PY
 INCOMPLETE=0
 run_one() { # server N
 	local srv=$1 n=$2 rss0 rss1 cpu0 cpu1 out
+	LOAD_ARGS=
 	"start_$srv"
 	srvs() { tree "$SPID"; [ "$srv" = proxied ] && tree "$PPID_"; }
 	rss0=$(rss_of $(srvs))
@@ -169,9 +181,9 @@ run_one() { # server N
 	local conn=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' "$out")
 	read -r up50 up99 uall kp50 kp99 kall got <<<"$(medians "$out")"
 	local kb=$(awk -v a=$rss0 -v b=$rss1 -v n=$n 'BEGIN{printf "%.2f", (b-a)/n}')
-	local ticks=$((cpu1 - cpu0)) hz=$(getconf CLK_TCK)
-	local cpu=$((ticks * 1000 / hz))
-	local per=$(awk -v t=$ticks -v hz=$hz -v n=$n -v m=$MSGS 'BEGIN{printf "%.2f", t / hz * 1e6 / (n * m)}')
+	local ns=$((cpu1 - cpu0))
+	local cpu=$((ns / 1000000))
+	local per=$(awk -v t=$ns -v n=$n -v m=$MSGS 'BEGIN{printf "%.2f", t / 1e3 / (n * m)}')
 	printf '%-7s %6d %6d %6d %8s %8s %8s %8s %8s %8s %7s %6d %8s\n' "$srv" "$n" "${conn:-0}" "$got" \
 		"$up50" "$up99" "$uall" "$kp50" "$kp99" "$kall" "$kb" "$cpu" "$per" | tee -a "$RES"
 	[ "${RAW:-0}" = 1 ] && sed "s/^#* */#   $srv $n: /" "$out" >>"$RES" # wsload's per-message lines
@@ -225,7 +237,7 @@ mkdir -p "$(dirname "$RES")"
 	echo "# user = clients' read() returned, kernel = SO_TIMESTAMPNS of that read; medians over $MSGS messages; cpu = all server processes from all-connected to the end; cpu_us_joke = cpu / (N * MSGS)"
 	echo "# server N connected min_got user_p50 user_p99 user_all kern_p50 kern_p99 kern_all KB/conn cpu_ms cpu_us_joke"
 } > "$RES"
-SERVERS=${SERVERS:-pushd proxied nchan ideal}
+SERVERS=${SERVERS:-pushd sse proxied nchan ideal}
 # ROUNDS passes over the servers per N, interleaved, so a slower minute of the shared machine
 # hits all of them alike; the summary takes the median of the rounds (one row per run above it).
 for n in $NS; do
@@ -256,7 +268,8 @@ meds = {}
 for (srv, n) in sorted(runs, key=lambda k: (k[1], k[0])):
     meds[(srv, n)] = [med(runs[(srv, n)], k) for k in cols]
     print("median %-7s %6d %8.2f %8.2f %8.2f %8.2f %7.2f %8.2f" % ((srv, n) + tuple(meds[(srv, n)])))
-print("# ratios: N, then for pushd/nchan and pushd/ideal: user_all kern_all cpu_us_joke")
+print("# ratios: N, then for pushd/nchan, pushd/ideal and sse/pushd (event streams against WebSockets"
+      " on the same pushd): user_all kern_all cpu_us_joke; then sse/pushd KB/conn")
 div = lambda a, b: "%.2f" % (a / b) if b else "-"
 for n in sorted({n for (_, n) in meds}):
     p = meds.get(("pushd", n))
@@ -266,6 +279,8 @@ for n in sorted({n for (_, n) in meds}):
     for ref in ("nchan", "ideal"):
         r = meds.get((ref, n))
         out.append("pushd/%s %s %s %s" % ((ref,) + tuple(div(p[i], r[i]) if r else "-" for i in (0, 1, 5))))
+    e = meds.get(("sse", n))
+    out.append("sse/pushd %s %s %s KB %s" % tuple(div(e[i], p[i]) if e else "-" for i in (0, 1, 5, 4)))
     print("   ".join(out))
 PY
 if [ "${SYSCALLS:-1}" = 1 ] && command -v strace >/dev/null; then
@@ -277,13 +292,15 @@ if [ "${SYSCALLS:-1}" = 1 ] && command -v strace >/dev/null; then
 fi
 LRES=$ROOT/docs/perf/pushd-100k.txt
 if [ "$LARGE" != 0 ]; then
-	RAW=1 RES=$LRES PLOT=0 ROUNDS=1 SERVERS=pushd SYSCALLS=0 PUSHD_WORKERS=${LARGE_WORKERS:-6} MSGS=3 WAIT=10 \
+	RAW=1 RES=$LRES PLOT=0 ROUNDS=1 SERVERS="pushd ideal" SYSCALLS=0 PUSHD_WORKERS=${LARGE_WORKERS:-6} MSGS=3 WAIT=10 \
 		INTERVAL=2500 bash "$0" "$LARGE"
 fi
 if [ "${PLOT:-1}" = 1 ] && command -v gnuplot >/dev/null; then
 	# median rows: "median SERVER N user_all kern_all p50 p99 KB cpu": N is column 3, user_all 4, KB 8
-	{ grep '^median pushd' "$RES"; [ "$LARGE" != 0 ] && grep '^pushd' "$LRES" | awk '{print "median", $1, $2, $7, $10, $5, $6, $11, $13}'; } > "$D/p.dat"
-	grep '^median nchan' "$RES" > "$D/n.dat"; grep '^median proxied' "$RES" > "$D/x.dat"; grep '^median ideal' "$RES" > "$D/i.dat"
+	large() { [ "$LARGE" != 0 ] && grep "^median $1" "$LRES"; }
+	{ grep '^median pushd' "$RES"; large pushd; } > "$D/p.dat"
+	grep '^median sse' "$RES" > "$D/s.dat"; grep '^median nchan' "$RES" > "$D/n.dat"; grep '^median proxied' "$RES" > "$D/x.dat"
+	{ grep '^median ideal' "$RES"; large ideal; } > "$D/i.dat"
 	gnuplot <<GP
 set terminal png size 900,420 noenhanced
 set output "${PNG:-$ROOT/docs/perf/pushd.png}"
@@ -292,9 +309,9 @@ set logscale x
 set xlabel "clients N"
 set ylabel "ms until all N have read the joke"
 set key top left
-plot "$D/p.dat" using 3:4 with linespoints title "jokes-pushd", "$D/n.dat" using 3:4 with linespoints title "nginx+nchan", "$D/x.dat" using 3:4 with linespoints title "nginx -> jokes-pushd", "$D/i.dat" using 3:4 with linespoints title "ws_ideal (reference)"
+plot "$D/p.dat" using 3:4 with linespoints title "jokes-pushd", "$D/n.dat" using 3:4 with linespoints title "nginx+nchan", "$D/x.dat" using 3:4 with linespoints title "nginx -> jokes-pushd", "$D/i.dat" using 3:4 with linespoints title "ws_ideal (reference)", "$D/s.dat" using 3:4 with linespoints title "jokes-pushd, SSE clients"
 set ylabel "KB RSS per idle connection"
-plot "$D/p.dat" using 3:8 with linespoints title "jokes-pushd", "$D/n.dat" using 3:8 with linespoints title "nginx+nchan", "$D/x.dat" using 3:8 with linespoints title "nginx -> jokes-pushd (both)", "$D/i.dat" using 3:8 with linespoints title "ws_ideal (reference)"
+plot "$D/p.dat" using 3:8 with linespoints title "jokes-pushd", "$D/n.dat" using 3:8 with linespoints title "nginx+nchan", "$D/x.dat" using 3:8 with linespoints title "nginx -> jokes-pushd (both)", "$D/i.dat" using 3:8 with linespoints title "ws_ideal (reference)", "$D/s.dat" using 3:8 with linespoints title "jokes-pushd, SSE clients"
 unset multiplot
 GP
 fi

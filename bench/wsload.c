@@ -1,8 +1,9 @@
-/* wsload.c - WebSocket fan-out load generator for make bench (pushd, nginx+nchan, ws_ideal).
+/* wsload.c - WebSocket (or Server-Sent Events) fan-out load generator for make bench (pushd,
+ * nginx+nchan, ws_ideal).
  *
  * usage: wsload -p PORT [-H HOST] [-u PATH] [-n CLIENTS] [-m MESSAGES] [-s SOURCES]
  *               [-P PUBLISH_CMD [-K]] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-E] [-b BURST] [-S SLOW]
- *               [-R READ_PAUSE_US]
+ *               [-R READ_PAUSE_US] [-e]
  * Opens CLIENTS WebSocket connections to HOST:PORT PATH (forking a child per
  * 18 000 sockets, binding source addresses 127.0.0.1..127.0.0.SOURCES), then
  * runs PUBLISH_CMD (sh -c) MESSAGES times, INTERVAL_MS apart, taking the time
@@ -26,6 +27,9 @@
  * -E: choose each client's source port (10000 + i / SOURCES), for 25 000 and more per address.
  * -S SLOW: also open SLOW clients that never read (4 KB SO_RCVBUF), after the
  * others; at the end reports how many of them the server closed.
+ * -e: each client is an event stream (GET PATH, a 200 text/event-stream answer): a
+ * message is an event with a data: line, complete at the blank line that ends it; comment
+ * lines and the retry: hint are not messages. message_bytes is then the event's bytes.
  */
 #include "cli.h"
 
@@ -57,6 +61,8 @@ struct conn {
 	uint64_t need;	       /* payload bytes still to skip */
 	int op, fin;
 	int text;	       /* inside a text message (its first frame seen) */
+	int bol, data;	       /* -e: at a line's start; the current event has a data: line */
+	size_t elen;	       /* -e: bytes of the current event so far */
 	double bytes;	       /* payload bytes of the text messages */
 	size_t clen;
 	unsigned char ctl[128]; /* payload of a control frame (a ping is answered) */
@@ -90,6 +96,7 @@ static int port, nclients = 1000, nmsg = 5, nsrc = 4, interval = 1000, waits = 1
 static int hold = 1; /* -W: seconds between all connected and the first publish */
 static int explicit_ports; /* -E: each client's source port chosen here, not by the kernel */
 static int read_pause_us; /* -R */
+static int sse; /* -e */
 static int nframes; /* nmsg * burst: text messages each client should see */
 
 /* When a read returned: user = CLOCK_REALTIME after it, kernel = its SO_TIMESTAMPNS (ms). */
@@ -191,6 +198,31 @@ static void feed(struct conn *c, const unsigned char *p, size_t n, const struct 
 	}
 }
 
+/* -e: consume bytes of the event stream read at t; stamp each event with data that completes. */
+static void feed_sse(struct conn *c, const unsigned char *p, size_t n, const struct stamp *t, struct stamp *rx)
+{
+	for (size_t k = 0; k < n; k++) {
+		c->elen++;
+		if (p[k] != '\n') {
+			if (c->bol && p[k] == 'd') /* only the data: field starts with 'd' */
+				c->data = 1;
+			c->bol = 0;
+			continue;
+		}
+		if (!c->bol) {
+			c->bol = 1;
+			continue;
+		}
+		if (c->data) { /* a blank line: the event ends */
+			c->bytes += (double)c->elen;
+			if (c->got < nframes)
+				rx[c->got++] = *t;
+		}
+		c->data = 0;
+		c->elen = 0;
+	}
+}
+
 /* recv; t->user is the clock right after it, t->kernel the kernel's receive time (or t->user). */
 static ssize_t recv_stamped(int fd, unsigned char *buf, size_t size, struct stamp *t)
 {
@@ -211,9 +243,13 @@ static ssize_t recv_stamped(int fd, unsigned char *buf, size_t size, struct stam
 	return r;
 }
 
-/* The upgrade request every client sends. */
+/* The upgrade request (with -e the stream's GET) every client sends. */
 static int build_req(char *req, size_t size)
 {
+	if (sse)
+		return snprintf(req, size, "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: text/event-stream\r\n%s%s%s\r\n",
+				path, host, port, origin ? "Origin: " : "", origin ? origin : "",
+				origin ? "\r\n" : "");
 	return snprintf(req, size,
 			"GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
 			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s%s%s\r\n",
@@ -258,7 +294,7 @@ static int service(struct held *h, int timeout)
 		size_t off = 0;
 		if (c->state == 0) {
 			unsigned char *e = memmem(h->buf, (size_t)r, "\r\n\r\n", 4);
-			if (!e || memcmp(h->buf, "HTTP/1.1 101", 12)) {
+			if (!e || memcmp(h->buf, sse ? "HTTP/1.1 200" : "HTTP/1.1 101", 12)) {
 				c->state = 2;
 				close(c->fd);
 				continue;
@@ -266,6 +302,11 @@ static int service(struct held *h, int timeout)
 			c->state = 1;
 			h->open_n++;
 			off = (size_t)(e + 4 - h->buf);
+			c->bol = 1;
+		}
+		if (sse) {
+			feed_sse(c, h->buf + off, (size_t)r - off, &t, h->rx + (size_t)i * (size_t)nframes);
+			continue;
 		}
 		feed(c, h->buf + off, (size_t)r - off, &t, h->rx + (size_t)i * (size_t)nframes);
 	}
@@ -334,7 +375,7 @@ static int opts(int argc, char **argv)
 {
 	int bad = 0;
 
-	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:W:Eb:S:R:")) != -1;) {
+	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:W:Eb:S:R:e")) != -1;) {
 		switch (o) {
 		case 'p': bad |= cli_int(optarg, 1, 65535, &port); break;
 		case 'H': host = optarg; break;
@@ -352,6 +393,7 @@ static int opts(int argc, char **argv)
 		case 'b': bad |= cli_int(optarg, 1, MAXFRAMES, &burst); break;
 		case 'S': bad |= cli_int(optarg, 0, 64, &nslow); break;
 		case 'R': bad |= cli_int(optarg, 0, 1000000, &read_pause_us); break;
+		case 'e': sse = 1; break;
 		default: return -1;
 		}
 	}

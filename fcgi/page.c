@@ -39,6 +39,8 @@ page_top(struct buf *b, const struct site *s, const char *title, const char *q, 
 	esc_htmls(b, s->base);
 	buf_adds(b, "\" data-ws-url=\"");
 	esc_htmls(b, s->cfg->fcgi_ws_url);
+	buf_adds(b, "\" data-sse-url=\"");
+	esc_htmls(b, s->cfg->fcgi_sse_url);
 	buf_addf(b, "\" data-live=\"%d\" data-newest=\"%lld\">\n", live, (long long)s->newest);
 	buf_adds(b, "<header class=\"hero\"><div class=\"container\">\n<h1 class=\"title\"><a href=\"");
 	esc_htmls(b, s->base);

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_LEVEL, KEY_BASE_URL, KEY_WS_URL, KEY_REDIS_URL, KEY_STREAM, KEY_SOURCE };
+enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_LEVEL, KEY_BASE_URL, KEY_WS_URL, KEY_PATH, KEY_REDIS_URL, KEY_STREAM, KEY_SOURCE };
 
 struct key {
 	const char *name;
@@ -75,6 +75,7 @@ static const struct key keys[] = {
 	INT(fcgi_page_size, CONFIG_FCGI, 1, 100, "20", "jokes per page"),
 	STR(fcgi_static_url, CONFIG_FCGI, "/jokes/static", "URL prefix of the page's CSS and script"),
 	TYPED(KEY_WS_URL, fcgi_ws_url, CONFIG_FCGI, "/ws/jokes/", "WebSocket the page connects to: a path on the page's host, or a ws:// or wss:// URL (push nodes on another host)"),
+	TYPED(KEY_PATH, fcgi_sse_url, CONFIG_FCGI, "/sse/jokes/", "Server-Sent Events path the page falls back to (a path on the page's host)"),
 	BASE_URL(fcgi_base_url, CONFIG_FCGI, "", "the site's address for absolute links (feed) and the CSP, e.g. https://example.org (empty: from the request's Host)"),
 };
 
@@ -191,6 +192,14 @@ config_base_url_check(const char *url, const char **why)
 }
 
 int
+config_path_check(const char *path, const char **why)
+{
+	if (path[0] != '/')
+		return *why = "must be a path on the page's host, starting with /", -1;
+	return path_check(path, why);
+}
+
+int
 config_ws_url_check(const char *url, const char **why)
 {
 	if (url[0] == '/')
@@ -259,6 +268,7 @@ key_apply(struct config *cfg, const struct key *k, const char *value, const char
 	case KEY_STR:
 	case KEY_BASE_URL:
 	case KEY_WS_URL:
+	case KEY_PATH:
 		if (strlen(value) >= k->size) {
 			log_error("%s: %s: value longer than %zu bytes", where, k->name, k->size - 1);
 			return -1;
@@ -269,7 +279,8 @@ key_apply(struct config *cfg, const struct key *k, const char *value, const char
 		}
 		if ((k->type == KEY_BASE_URL && *value != '\0' &&
 		     config_base_url_check(value, &why) < 0) ||
-		    (k->type == KEY_WS_URL && config_ws_url_check(value, &why) < 0)) {
+		    (k->type == KEY_WS_URL && config_ws_url_check(value, &why) < 0) ||
+		    (k->type == KEY_PATH && config_path_check(value, &why) < 0)) {
 			log_error("%s: %s: \"%s\" %s", where, k->name, value, why);
 			return -1;
 		}
@@ -652,6 +663,7 @@ config_dump(const struct config *cfg, FILE *out)
 		case KEY_STR:
 		case KEY_BASE_URL:
 		case KEY_WS_URL:
+		case KEY_PATH:
 		case KEY_STREAM:
 			fprintf(out, "%s = %s\n", k->name, field);
 			break;

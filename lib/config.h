@@ -85,6 +85,7 @@ struct config {
 	long fcgi_page_size;
 	char fcgi_static_url[CONFIG_URL_MAX];
 	char fcgi_ws_url[CONFIG_URL_MAX];
+	char fcgi_sse_url[CONFIG_URL_MAX];
 	char fcgi_base_url[CONFIG_BASE_URL_MAX]; /* "" : from the request (Host, SERVER_PORT) */
 
 	/* where the values came from, kept for a SIGHUP reload */
@@ -137,6 +138,9 @@ int config_base_url_check(const char *url, const char **why);
  * 0, or -1 with *why set to a short reason.
  */
 int config_ws_url_check(const char *url, const char **why);
+
+/* Check a path on the page's own host (fcgi_sse_url): "/" then a path as above. 0, or -1 with *why. */
+int config_path_check(const char *path, const char **why);
 
 /*
  * Write every key = value of this program and the shared ones (for -n and docs); a password

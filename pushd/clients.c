@@ -1,19 +1,29 @@
-/* clients.c - one worker's WebSocket clients: list, broadcast, slow judging, keepalive. */
+/* clients.c - one worker's clients: list, broadcast, slow judging, keepalive. */
 #include "clients.h"
 
 #include "log.h"
+#include "sse.h"
 
 #define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
 
 /* a byte more and every client costs the next malloc chunk (16 bytes) */
 _Static_assert(sizeof(struct pss) <= 88, "struct pss grew past 88 bytes");
 
+/* Ask for a WRITEABLE callback (an event stream must also be read from for it: sse.h). */
+static void wake(struct pss *p)
+{
+	if (p->sse)
+		sse_wake(p);
+	else
+		lws_callback_on_writable(p->wsi);
+}
+
 void clients_close(struct worker *w, struct pss *p, int code)
 {
 	if (p->close_code)
 		return;
 	p->close_code = (int16_t)code;
-	lws_callback_on_writable(p->wsi);
+	wake(p);
 	/* a choked client never becomes writable: drop it anyway after a moment */
 	lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, w->stopping ? 2 : 1);
 }
@@ -24,13 +34,29 @@ void clients_close_all(struct worker *w)
 		clients_close(w, p, LWS_CLOSE_STATUS_GOINGAWAY);
 }
 
-int clients_send_text(struct worker *w, struct lws *wsi, unsigned char *payload, size_t len)
+int clients_send(struct worker *w, struct pss *p, unsigned char *payload, size_t len)
 {
-	if (lws_write(wsi, payload, len, LWS_WRITE_TEXT) < (int)len)
+	if (lws_write(p->wsi, payload, len, p->sse ? LWS_WRITE_HTTP : LWS_WRITE_TEXT) < (int)len)
 		return -1;
 	stats_add(&w->st->sent, 1);
 	stats_add(&w->st->bytes_sent, (int64_t)len);
 	return 0;
+}
+
+int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry *e)
+{
+	if (p->sse)
+		return clients_send(w, p, e->sse, e->sse_len);
+	return clients_send(w, p, e->buf + ring_pre, e->len);
+}
+
+const struct ring_entry *clients_next(struct worker *w, struct pss *p)
+{
+	const struct ring_entry *e;
+
+	while ((e = ring_get(&w->ring, p->seq)) && p->has_since && e->id <= p->since)
+		p->seq++;
+	return e;
 }
 
 /*
@@ -43,28 +69,42 @@ int clients_send_text(struct worker *w, struct lws *wsi, unsigned char *payload,
  * notice, close) must go first. 1 sent, 0 not now, -1 the connection is gone
  * (it is dropped as a failed write would be).
  */
-const struct ring_entry *clients_next(struct worker *w, struct pss *p)
-{
-	const struct ring_entry *e;
-
-	while ((e = ring_get(&w->ring, p->seq)) && p->has_since && e->id <= p->since)
-		p->seq++;
-	return e;
-}
-
 static int send_now(struct worker *w, struct pss *p)
 {
 	const struct ring_entry *e = clients_next(w, p);
 
 	if (!e || p->ping_due || p->gap_pending || lws_partial_buffered(p->wsi))
 		return 0;
-	if (clients_send_text(w, p->wsi, e->buf + ring_pre, e->len)) {
+	if (clients_send_entry(w, p, e)) {
 		p->close_code = -1;
 		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		return -1;
 	}
+	if (p->sse && lws_partial_buffered(p->wsi))
+		sse_wake(p); /* lws sends the rest when the socket is writable */
 	p->seq++;
 	return 1;
+}
+
+/*
+ * Ping a client now, as send_now() writes a joke: the WRITEABLE round it
+ * saves (POLLOUT armed and disarmed) was most of what a ping cost. A ping may
+ * go between two messages, never inside one: when lws still holds part of a
+ * frame, the ping waits for the WRITEABLE callback.
+ */
+static void ping_now(struct pss *p)
+{
+	/* with a payload: lws 4.1.6 does not report an empty pong */
+	unsigned char ping[LWS_PRE + 1] = {0};
+
+	ping[LWS_PRE] = 'k';
+	if (lws_partial_buffered(p->wsi)) {
+		p->ping_due = 1;
+		lws_callback_on_writable(p->wsi);
+	} else if (lws_write(p->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1) {
+		p->close_code = -1;
+		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
 }
 
 /* Wake every client that is behind, close the slow ones, note the slowest served. O(clients). */
@@ -93,8 +133,9 @@ void clients_scan(struct worker *w)
 			char peer[64];
 			const char *who = lws_get_peer_simple(p->wsi, peer, sizeof(peer));
 
-			log_warn("worker %d: client %s fell %llu jokes behind; closing it (1008)",
-				 w->a->index, who ? who : "?", (unsigned long long)lag);
+			log_warn("worker %d: %s client %s fell %llu jokes behind; closing it%s",
+				 w->a->index, p->sse ? "event stream" : "WebSocket", who ? who : "?",
+				 (unsigned long long)lag, p->sse ? "" : " (1008)");
 			stats_add(&w->st->culled, 1);
 			clients_close(w, p, LWS_CLOSE_STATUS_POLICY_VIOLATION);
 			continue;
@@ -106,7 +147,7 @@ void clients_scan(struct worker *w)
 		if (p->mark.at)
 			w->watching = 1;
 		if (p->seq < w->ring.head)
-			lws_callback_on_writable(p->wsi);
+			wake(p);
 	}
 }
 
@@ -119,7 +160,10 @@ void clients_keepalive(struct worker *w)
 	for (struct pss *p = w->clients; p; p = p->next) {
 		if (p->close_code)
 			continue;
-		if (p->ping_out) {
+		if (p->sse) {
+			if (now - p->alive_at >= ping)
+				sse_keepalive(p, now);
+		} else if (p->ping_out) {
 			if (now - p->alive_at >= hang) { /* as lws did: a plain TCP close */
 				p->close_code = -1;
 				lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -127,8 +171,7 @@ void clients_keepalive(struct worker *w)
 		} else if (now - p->alive_at >= ping) {
 			p->alive_at = now;
 			p->ping_out = 1;
-			p->ping_due = 1;
-			lws_callback_on_writable(p->wsi);
+			ping_now(p);
 		}
 	}
 }
@@ -156,7 +199,7 @@ static void seat(struct worker *w, struct pss *p, int count)
 	if (p->max_lag > r->cap)
 		p->max_lag = r->cap;
 	if (behind || p->gap_pending)
-		lws_callback_on_writable(p->wsi);
+		wake(p);
 }
 
 void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
@@ -169,7 +212,7 @@ void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
 		w->clients->prev = p;
 	w->clients = p;
 	w->nclients++;
-	stats_add(&w->st->clients, 1);
+	stats_add(p->sse ? &w->st->sse_clients : &w->st->clients, 1);
 	seat(w, p, 1);
 }
 
@@ -187,7 +230,7 @@ void clients_hole(struct worker *w, int64_t since, int64_t oldest)
 		p->gap_pending = 1;
 		p->gap_oldest = oldest;
 		stats_add(&w->st->gaps, 1);
-		lws_callback_on_writable(p->wsi);
+		wake(p);
 	}
 }
 
@@ -213,5 +256,5 @@ void clients_remove(struct worker *w, struct pss *p)
 	if (p->next)
 		p->next->prev = p->prev;
 	w->nclients--;
-	stats_add(&w->st->clients, -1);
+	stats_add(p->sse ? &w->st->sse_clients : &w->st->clients, -1);
 }

@@ -1,5 +1,5 @@
-/* clients.h - one worker's WebSocket clients: the list, the broadcast of ring
- * entries, slow-client judging, keepalive and closing.
+/* clients.h - one worker's clients, WebSocket and event stream alike: the list,
+ * the broadcast of ring entries, slow-client judging, keepalive and closing.
  *
  * The list holds established clients only. Walks over it are O(clients): one
  * per batch of new jokes (each client needs a write anyway) and one per
@@ -12,6 +12,12 @@
 
 /* p is established: link it, start it at the ring head or its ?since=. */
 void clients_add(struct worker *w, struct lws *wsi, struct pss *p);
+
+/* p is closing (established or not): unlink and uncount it. Idempotent. */
+void clients_remove(struct worker *w, struct pss *p);
+
+/* Close p with code at its next write (once); a choked one is dropped a moment later. */
+void clients_close(struct worker *w, struct pss *p, int code);
 
 /*
  * The ring was warmed after clients came (the Redis source, connected late): start each
@@ -28,13 +34,7 @@ void clients_reseat(struct worker *w);
  */
 void clients_hole(struct worker *w, int64_t since, int64_t oldest);
 
-/* p is closing (established or not): unlink and uncount it. Idempotent. */
-void clients_remove(struct worker *w, struct pss *p);
-
-/* Close p with code at its next write (once); a choked one is dropped a moment later. */
-void clients_close(struct worker *w, struct pss *p, int code);
-
-/* Close every client with 1001 "going away". */
+/* Close every client: 1001 "going away", an event stream's end. */
 void clients_close_all(struct worker *w);
 
 /*
@@ -43,8 +43,15 @@ void clients_close_all(struct worker *w);
  */
 const struct ring_entry *clients_next(struct worker *w, struct pss *p);
 
-/* Send a text frame now. 0, or -1 when the socket did not take it. */
-int clients_send_text(struct worker *w, struct lws *wsi, unsigned char *payload, size_t len);
+/*
+ * Send payload now: a text frame, or to an event stream the bytes as they are
+ * (payload needs LWS_PRE bytes of headroom either way). 0, or -1 when the
+ * socket did not take it.
+ */
+int clients_send(struct worker *w, struct pss *p, unsigned char *payload, size_t len);
+
+/* Send a ring entry in p's form (frame or event): as clients_send(). */
+int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry *e);
 
 /*
  * After new jokes: write each client's next frame when it can go at once, ask
@@ -53,7 +60,10 @@ int clients_send_text(struct worker *w, struct lws *wsi, unsigned char *payload,
  */
 void clients_scan(struct worker *w);
 
-/* Ping the idle, drop those that did not answer in time. */
+/*
+ * Ping the idle, drop those that did not answer in time; give an idle event
+ * stream its heartbeat, and drop one whose client has hung up (sse.h).
+ */
 void clients_keepalive(struct worker *w);
 
 #endif

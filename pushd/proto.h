@@ -1,4 +1,5 @@
-/* proto.h - the lws protocols of a worker: "http" (plain requests: 404), "jokes"
+/* proto.h - the lws protocols of a worker: "http" (plain requests: the event stream,
+ * sse.h; anything else 404), "jokes"
  * (the WebSocket feed, the default for upgrades) and the raw descriptors (the
  * listener and the parent's command socket).
  */

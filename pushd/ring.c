@@ -38,13 +38,21 @@ void ring_free(struct ring *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* {"type":"joke",...} with ring_pre bytes of headroom; NULL on failure. */
-static unsigned char *frame_joke(const struct joke *j, size_t *len)
+#define SSE_HEAD_MAX 48 /* "id: " 19 digits "\nevent: joke\ndata: " */
+
+/*
+ * One block: ring_pre bytes of headroom, {"type":"joke",...} and its NUL, then
+ * ring_pre bytes again and the event with the same text (compact JSON has no
+ * newline, so it is one data: line). Sets the entry's fields; -1 on failure.
+ */
+static int frame_joke(const struct joke *j, struct ring_entry *e)
 {
 	json_t *rec = joke_to_json(j);
 	json_t *msg = json_object();
 	unsigned char *buf = NULL;
 	char *text = NULL;
+	size_t len = 0;
+	int head;
 
 	if (!rec || !msg || json_object_set_new(msg, "type", json_string("joke")) ||
 	    json_object_update(msg, rec))
@@ -52,27 +60,38 @@ static unsigned char *frame_joke(const struct joke *j, size_t *len)
 	text = json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!text)
 		goto out;
-	*len = strlen(text);
-	buf = malloc(ring_pre + *len + 1);
-	if (buf)
-		memcpy(buf + ring_pre, text, *len + 1);
+	len = strlen(text);
+	buf = malloc(2 * ring_pre + len + 1 + SSE_HEAD_MAX + len + 2);
+	if (!buf)
+		goto out;
+	memcpy(buf + ring_pre, text, len + 1);
+	e->sse = buf + ring_pre + len + 1 + ring_pre;
+	head = snprintf((char *)e->sse, SSE_HEAD_MAX, "id: %lld\nevent: joke\ndata: ",
+			(long long)j->id);
+	if (head < 0 || head >= SSE_HEAD_MAX) {
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	memcpy(e->sse + head, text, len);
+	memcpy(e->sse + head + len, "\n\n", 2);
+	e->sse_len = (size_t)head + len + 2;
+	e->len = len;
+	e->buf = buf;
 out:
 	free(text);
 	json_decref(msg);
 	json_decref(rec);
-	return buf;
+	return buf ? 0 : -1;
 }
 
 int ring_push(struct ring *r, const struct joke *j)
 {
-	struct ring_entry *slot;
-	unsigned char *buf;
-	size_t len = 0;
+	struct ring_entry *slot, e = {0};
 
 	if (j->id <= r->newest_id)
 		return 0;
-	buf = frame_joke(j, &len);
-	if (!buf)
+	if (frame_joke(j, &e))
 		return -1;
 	slot = &r->e[r->head % r->cap];
 	if (r->count == r->cap) {
@@ -81,9 +100,8 @@ int ring_push(struct ring *r, const struct joke *j)
 	} else {
 		r->count++;
 	}
-	slot->id = j->id;
-	slot->len = len;
-	slot->buf = buf;
+	e.id = j->id;
+	*slot = e;
 	r->head++;
 	r->newest_id = j->id;
 	return 1;
@@ -140,4 +158,18 @@ int ring_gap_message(int64_t since, int64_t oldest, char *buf, size_t size)
 	int n = snprintf(buf, size, "{\"type\":\"gap\",\"since\":%lld,\"oldest\":%lld}",
 			 (long long)since, (long long)oldest);
 	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+int ring_gap_event(int64_t since, int64_t oldest, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "event: gap\ndata: ");
+	int m;
+
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	m = ring_gap_message(since, oldest, buf + n, size - (size_t)n);
+	if (m < 0 || (size_t)(n + m) + 2 >= size)
+		return -1;
+	memcpy(buf + n + m, "\n\n", 3);
+	return n + m + 2;
 }

@@ -1,4 +1,5 @@
-/* ring.h - the replay ring: the last jokes as ready-to-send WebSocket frames.
+/* ring.h - the replay ring: the last jokes as ready-to-send WebSocket frames
+ * and Server-Sent Events.
  *
  * Every client holds one sequence number into the ring (the next entry it
  * will send), so a broadcast costs O(1) per client write and a burst is never
@@ -16,6 +17,9 @@ struct ring_entry {
 	int64_t id;
 	size_t len;	    /* payload bytes after the headroom */
 	unsigned char *buf; /* RING_PRE bytes of headroom, then the JSON text */
+	/* the same joke as one event, "id: ID\nevent: joke\ndata: JSON\n\n", in buf's block */
+	unsigned char *sse;
+	size_t sse_len;
 };
 
 struct ring {
@@ -40,7 +44,8 @@ void ring_free(struct ring *r);
 
 /*
  * Append j (ids must grow; an id <= newest_id is ignored and returns 0) as
- * {"type":"joke",...record}. The oldest entry falls out when full. Returns 1
+ * {"type":"joke",...record}, and as the event carrying that text (built here,
+ * once per joke, like the frame). The oldest entry falls out when full. Returns 1
  * when appended, 0 when ignored, -1 on allocation failure.
  */
 int ring_push(struct ring *r, const struct joke *j);
@@ -64,5 +69,8 @@ int64_t ring_oldest_id(const struct ring *r);
 
 /* The gap message into buf (after ring_pre headroom is the caller's). Length or -1. */
 int ring_gap_message(int64_t since, int64_t oldest, char *buf, size_t size);
+
+/* The gap notice as an event ("event: gap\ndata: MESSAGE\n\n", no id) into buf. Length or -1. */
+int ring_gap_event(int64_t since, int64_t oldest, char *buf, size_t size);
 
 #endif

@@ -103,20 +103,23 @@ int stats_render(const struct stats *s, int n, char *buf, size_t size)
 	metric(&o, "worker_restarts_total", "counter", "Workers restarted after dying.",
 	       stats_get(&s->worker_restarts));
 	metric(&o, "clients", "gauge", "WebSocket clients connected.", SUM(clients));
+	metric(&o, "sse_clients", "gauge", "Event-stream (SSE) clients connected.", SUM(sse_clients));
 	metric(&o, "newest_joke_id", "gauge", "Newest joke id held.", MAX(newest_id));
 	metric(&o, "jokes_published_total", "counter", "Jokes taken from the joke source (database or Redis stream) for broadcast.",
 	       MAX(published));
-	metric(&o, "messages_sent_total", "counter", "WebSocket messages sent to clients.", SUM(sent));
+	metric(&o, "messages_sent_total", "counter",
+	       "WebSocket messages and events sent to clients.", SUM(sent));
 	metric(&o, "bytes_sent_total", "counter", "Payload bytes sent to clients.", SUM(bytes_sent));
 	metric(&o, "clients_culled_total", "counter", "Slow clients closed.", SUM(culled));
-	put(&o, "# HELP jokes_pushd_clients_refused_total Upgrades refused.\n"
+	put(&o, "# HELP jokes_pushd_clients_refused_total Upgrades and event streams refused.\n"
 		"# TYPE jokes_pushd_clients_refused_total counter\n"
 		"jokes_pushd_clients_refused_total{reason=\"limit\"} %lld\n"
 		"jokes_pushd_clients_refused_total{reason=\"origin\"} %lld\n",
 	    (long long)SUM(refused_limit), (long long)SUM(refused_origin));
 	metric(&o, "clients_too_big_total", "counter", "Clients closed for a too large frame.",
 	       SUM(too_big));
-	metric(&o, "replay_hits_total", "counter", "Connections with ?since= served from the ring.",
+	metric(&o, "replay_hits_total", "counter",
+	       "Connections with ?since= or Last-Event-ID served from the ring.",
 	       SUM(replays));
 	metric(&o, "replay_gaps_total", "counter", "Gap messages sent.", SUM(gaps));
 	metric(&o, "notifies_received_total", "counter", "Valid notify lines.", stats_get(&s->notifies));

@@ -17,6 +17,7 @@
 struct __attribute__((aligned(128))) stats_worker {
 	int64_t pid;
 	int64_t clients;	   /* gauge: established WebSocket clients */
+	int64_t sse_clients;	   /* gauge: event streams being served */
 	int64_t newest_id;	   /* gauge */
 	int64_t published;	   /* jokes taken into the ring */
 	int64_t sent;		   /* messages written to clients */

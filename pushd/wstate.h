@@ -1,6 +1,6 @@
 /* wstate.h - the state of one jokes-pushd worker, shared by its parts: the
  * client list and broadcast (clients.c), the WebSocket protocol (proto.c), the
- * listener (accept.c), the event loop and timers (loop.c) and the process
+ * event stream (sse.c), the listener (accept.c), the event loop and timers (loop.c) and the process
  * itself (worker.c). Nothing outside a worker includes it.
  */
 #ifndef PUSHD_WSTATE_H
@@ -16,7 +16,8 @@
 #include <uv.h>
 
 /*
- * One WebSocket client (lws's per-session data). Memory per client matters
+ * One client, WebSocket or event stream (lws's per-session data of either
+ * protocol). Memory per client matters
  * (tens of thousands per worker): 88 bytes, one 96-byte malloc chunk.
  */
 struct pss {
@@ -26,12 +27,14 @@ struct pss {
 	uint64_t max_lag;	 /* entries it may fall behind before it is culled */
 	int64_t since;
 	int64_t gap_oldest;
-	lws_usec_t alive_at;	 /* established or last pong; with ping_out, when our ping went out */
+	lws_usec_t alive_at;	 /* established or last pong (or, sse, last heartbeat); with
+				    ping_out, when our ping went out */
 	struct slow_mark mark;	 /* the current slowness window (slow.h) */
 	int16_t close_code;	 /* non-zero: close with this code at the next write (-1: drop) */
 	unsigned has_since : 1, gap_pending : 1, counted : 1, established : 1;
 	unsigned ping_due : 1;	 /* send a ping at the next write */
 	unsigned ping_out : 1;	 /* our ping is unanswered */
+	unsigned sse : 1;	 /* an event stream (sse.c): events and comments, no pings */
 };
 
 struct worker {
@@ -47,7 +50,7 @@ struct worker {
 	struct pss *clients;
 	uint64_t min_seq; /* oldest ring entry a served client still needs (last scan) */
 	int watching;	  /* some client is behind: scan again soon */
-	int64_t nclients;
+	int64_t nclients; /* both kinds */
 	int spare_fd; /* kept free to shed connections when out of descriptors */
 	lws_retry_bo_t retry;
 	lws_sorted_usec_list_t poll_sul, again_sul, stop_sul, keepalive_sul;

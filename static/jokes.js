@@ -1,5 +1,7 @@
-/* jokes.js - the live part of the jokes page: relative times, and new jokes pushed over a
- * WebSocket by jokes-pushd, with gaps filled from the JSON API. Text only via textContent. */
+/* jokes.js - the live part of the jokes page: relative times, and new jokes pushed by
+ * jokes-pushd over a WebSocket, or over Server-Sent Events where the WebSocket cannot get
+ * through (WS_TRIES failed upgrades in a row, or no WebSocket in the browser), with gaps
+ * filled from the JSON API. Text only via textContent. */
 (function () {
   'use strict';
 
@@ -10,13 +12,19 @@
 
   var base = body.getAttribute('data-base') || '/jokes';
   var wsPath = body.getAttribute('data-ws-url') || '/ws/jokes/';
+  var ssePath = body.getAttribute('data-sse-url') || '/sse/jokes/';
   var live = body.getAttribute('data-live') === '1';
   var MAX_SHOWN = 500;        /* older cards fall off the live page past this */
+  var WS_TRIES = 3;           /* failed upgrades in a row before falling back to SSE */
+  var NAMES = { ws: 'WebSocket', sse: 'Server-Sent Events' };
   var seen = new Set();
   var newest = 0;
   var gapSince = null;        /* a gap not yet filled: resume from here */
   var attempt = 0;
   var ws = null;
+  var es = null;
+  var transport = 'WebSocket' in window ? 'ws' : 'sse';
+  var wsFailed = 0;           /* upgrades in a row that never opened */
 
   Array.prototype.forEach.call(list.querySelectorAll('article.joke'), function (a) {
     var id = Number(a.getAttribute('data-id'));
@@ -129,16 +137,20 @@
     step(url).catch(function () {
       /* keep gapSince: the next connection resumes from there */
       if (ws) ws.close();
+      if (es) { es.close(); es = null; reconnectLater(); }
     });
+  }
+
+  function withSince(u) {
+    var since = gapSince !== null ? gapSince : newest;
+    if (since > 0) u += (u.indexOf('?') < 0 ? '?' : '&') + 'since=' + since;
+    return u;
   }
 
   /* fcgi_ws_url: a path on this host, or an absolute ws:// or wss:// URL (another host) */
   function wsUrl() {
     var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    var u = /^wss?:\/\//.test(wsPath) ? wsPath : proto + '//' + location.host + wsPath;
-    var since = gapSince !== null ? gapSince : newest;
-    if (since > 0) u += (u.indexOf('?') < 0 ? '?' : '&') + 'since=' + since;
-    return u;
+    return withSince(/^wss?:\/\//.test(wsPath) ? wsPath : proto + '//' + location.host + wsPath);
   }
 
   function reconnectLater() {
@@ -149,6 +161,7 @@
     setTimeout(connect, delay);
   }
 
+  /* A WebSocket message, or the data of an SSE event (the same JSON either way). */
   function onMessage(ev) {
     var m;
     try { m = JSON.parse(ev.data); } catch (e) { return; }
@@ -157,23 +170,60 @@
     else if (m.type === 'gap' && Number.isSafeInteger(m.since) && m.since >= 0) fillGap(m.since);
   }
 
-  function connect() {
-    if (attempt > 0) setState('reconnecting', 'reconnecting…');
+  function opened() {
+    attempt = 0;
+    setState('live', 'live · ' + NAMES[transport]);
+  }
+
+  function connectWs() {
+    var up = false;
     try {
       ws = new WebSocket(wsUrl());
     } catch (e) {
       ws = null;
+      wsFailed++;
       reconnectLater();
       return;
     }
-    ws.onopen = function () { attempt = 0; setState('live', 'live'); };
+    ws.onopen = function () { up = true; wsFailed = 0; opened(); };
     ws.onmessage = onMessage;
-    ws.onclose = function () { ws = null; reconnectLater(); };
+    ws.onclose = function () {
+      ws = null;
+      if (!up && ++wsFailed >= WS_TRIES && 'EventSource' in window) transport = 'sse';
+      reconnectLater();
+    };
+  }
+
+  /*
+   * The browser reconnects an EventSource itself, sending Last-Event-ID (which pushd prefers
+   * to ?since=); it gives up for good on an answer that is not a 200 (a proxy's 502 while
+   * pushd restarts): then a new one, after the same backoff as the WebSocket.
+   */
+  function connectSse() {
+    es = new EventSource(withSince(ssePath));
+    es.onopen = opened;
+    es.addEventListener('joke', onMessage);
+    es.addEventListener('gap', onMessage);
+    es.onerror = function () {
+      if (!es) return;
+      if (es.readyState === EventSource.CLOSED) {
+        es = null;
+        reconnectLater();
+      } else {
+        setState('reconnecting', 'reconnecting…');
+      }
+    };
+  }
+
+  function connect() {
+    if (attempt > 0) setState('reconnecting', 'reconnecting…');
+    if (transport === 'ws') connectWs();
+    else connectSse();
   }
 
   refreshTimes();
   setInterval(refreshTimes, 30000);
-  if (live && 'WebSocket' in window) {
+  if (live && ('WebSocket' in window || 'EventSource' in window)) {
     setState('connecting', 'connecting…');
     connect();
   }

@@ -58,6 +58,7 @@ check "index: versioned CSS and script under fcgi_static_url" \
 grep -Eq 'src="/jokes/static/jokes.js\?v=[0-9a-f]{12}" defer' "$tmp/b" && ok "script versioned, deferred" || nok "script versioned, deferred"
 check "index: no inline script" test "$(grep -c '<script>' "$tmp/b")" = 0
 check "index: WebSocket path passed as data attribute" grep -q 'data-ws-url="/ws/jokes/"' "$tmp/b"
+check "index: Server-Sent Events path passed as data attribute" grep -q 'data-sse-url="/sse/jokes/"' "$tmp/b"
 
 # hostile texts are inert in HTML
 check "HTML: <script> text escaped" grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$tmp/b"

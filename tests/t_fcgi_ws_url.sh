@@ -51,3 +51,13 @@ for bad in 'http://ws.example.org/' 'ws://' 'ws://a b/' 'wss://ws.example.org:0/
 	check "fcgi_ws_url $bad: refused, 78, key named" \
 		test "$rc" = 78 -a -n "$(grep fcgi_ws_url "$tmp/err")" || echo "# rc $rc $(cat "$tmp/err")"
 done
+
+# fcgi_sse_url: a path on the page's host only (EventSource goes there with the page's cookies
+# and CSP 'self'); anything else is refused like a bad fcgi_ws_url
+cgi "$db" JOKES_FCGI_SSE_URL=/live/sse/
+check "fcgi_sse_url /live/sse/: the page's data-sse-url" grep -q 'data-sse-url="/live/sse/"' "$tmp/b"
+for bad in 'http://ws.example.org/sse/' 'sse/jokes/' '/sse/../x' '/sse/?x=1' '/sse/"><x'; do
+	cgi "$db" JOKES_FCGI_SSE_URL="$bad"
+	check "fcgi_sse_url $bad: refused, 78, key named" \
+		test "$rc" = 78 -a -n "$(grep fcgi_sse_url "$tmp/err")" || echo "# rc $rc $(cat "$tmp/err")"
+done

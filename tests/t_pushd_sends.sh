@@ -3,6 +3,8 @@
 # 4.1.6 caps a send at rx_buffer_size (128 here) unless tx_packet_size is set, and then sends
 # the rest after a poll round (2 sends for a 195-byte frame, 15 for 2 000 bytes). Counted with
 # strace on the one worker while three clients receive one short and one 1 995-byte joke.
+# A ping is written at once too, like a joke: no WRITEABLE round (POLLOUT armed, then
+# disarmed: two epoll_ctl() per ping on libuv, most of what a ping cost).
 . "$(dirname "$0")/pushd_lib.sh"
 if ! command -v strace >/dev/null; then
 	nok "strace is installed (make deps test)"
@@ -36,3 +38,52 @@ frames=$(grep -c 'sendto([0-9]*, "\\201' "$T/strace.txt")
 [ "$sends" = 6 ] && [ "$frames" = 6 ]
 verdict $? "2 jokes to 3 clients: 6 sends, one whole frame each, short and long ($sends sends)" \
 	"$(grep -o 'sendto([0-9]*, .* = [0-9]*' "$T/strace.txt" | cut -c1-20,80- | head -n 8 | tr '\n' ' ')"
+
+# the same for event streams: one send per stream per joke, the whole event ("id: …"), short or long
+WORKER=$worker LONG=$long py '
+import os, subprocess, time
+from sseclient import SSE
+T, dbput, port = os.environ["T"], os.environ["DBPUT"], int(os.environ["PORT"])
+streams = [SSE(("127.0.0.1", port)) for _ in range(3)]
+print("ok - 3 streams open" if all(s.status == 200 for s in streams) else "not ok - 3 streams open", flush=True)
+strace = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=sendto,sendmsg,write,writev",
+                           "-o", T + "/strace-sse.txt", "-p", os.environ["WORKER"]])
+time.sleep(0.5)
+for text in ("short", os.environ["LONG"]):
+    subprocess.run([dbput, T + "/jokes.db", "1", text, T + "/notify.sock"], check=True, capture_output=True)
+    got = [s.event(5) for s in streams]
+    ok = all(e and e["event"] == "joke" and e["data"]["text"].startswith(text) for e in got)
+    print(("ok - " if ok else "not ok - ") + "every stream got the %d-byte joke" % len(text), flush=True)
+time.sleep(0.3)
+strace.terminate(); strace.wait()
+'
+sends=$(grep -c 'sendto(' "$T/strace-sse.txt")
+events=$(grep -c 'sendto([0-9]*, "id: ' "$T/strace-sse.txt")
+[ "$sends" = 6 ] && [ "$events" = 6 ]
+verdict $? "2 jokes to 3 streams: 6 sends, one whole event each, short and long ($sends sends)" \
+	"$(grep -o 'sendto([0-9]*, .* = [0-9]*' "$T/strace-sse.txt" | cut -c1-20,80- | head -n 8 | tr '\n' ' ')"
+
+# pings every second to three clients that answer them: one sendto per ping, no epoll_ctl
+kill "$PID"; wait "$PID" 2>/dev/null
+start_pushd p --pushd_workers=1 --pushd_ping_secs=1 --pushd_ping_timeout_secs=5 --log_level=warn
+worker=$(pgrep -P "$PID" | head -n1)
+WORKER=$worker py '
+import os, subprocess, time
+from wsclient import WS
+T, port = os.environ["T"], int(os.environ["PORT"])
+clients = [WS(("127.0.0.1", port)) for _ in range(3)]
+time.sleep(0.3)
+strace = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=sendto,epoll_ctl",
+                           "-o", T + "/strace-ping.txt", "-p", os.environ["WORKER"]])
+end = time.time() + 3.5
+while time.time() < end:
+    for c in clients:
+        c.recv(0.05)  # answers the pings (wsclient.auto_pong)
+strace.terminate(); strace.wait()
+print(("ok - " if all(c.pings >= 2 for c in clients) else "not ok - ") +
+      "every client was pinged at least twice (%s)" % [c.pings for c in clients], flush=True)
+'
+pings=$(grep -c 'sendto([0-9]*, "\\211' "$T/strace-ping.txt")
+ctls=$(grep -c 'epoll_ctl(' "$T/strace-ping.txt")
+[ "$pings" -ge 6 ] && [ "$ctls" = 0 ]
+verdict $? "pings to 3 clients: $pings ping sends and no epoll_ctl ($ctls)" "$(grep -v '"\\211' "$T/strace-ping.txt" | head -n 4 | tr '\n' ' ')"

@@ -64,7 +64,34 @@ static void test_ring(void)
 	CHECK(ring_gap_message(9, 13, gap, sizeof(gap)) > 0 &&
 	      !strcmp(gap, "{\"type\":\"gap\",\"since\":9,\"oldest\":13}"));
 	CHECK(ring_gap_message(9, 13, gap, 10) == -1);
+	CHECK(ring_gap_event(9, 13, gap, sizeof(gap)) > 0 &&
+	      !strcmp(gap, "event: gap\ndata: {\"type\":\"gap\",\"since\":9,\"oldest\":13}\n\n"));
+	CHECK(ring_gap_event(9, 13, gap, 40) == -1);
 	ring_free(&r);
+	ring_free(&r);
+}
+
+/* Each entry carries its event, built once: "id: ID\nevent: joke\ndata: FRAME\n\n". */
+static void test_ring_sse(void)
+{
+	struct ring r;
+	struct joke j = mk(42);
+	char want[4096];
+	int n;
+
+	CHECK(ring_init(&r, 2, 0) == 0);
+	snprintf(j.text, sizeof(j.text), "two\nlines \"q\"");
+	CHECK(ring_push(&r, &j) == 1);
+	const struct ring_entry *e = ring_get(&r, 0);
+	CHECK(e && e->sse && e->sse_len > e->len);
+	n = snprintf(want, sizeof(want), "id: 42\nevent: joke\ndata: %.*s\n\n", (int)e->len,
+		     (const char *)e->buf + ring_pre);
+	CHECK_MSG(e && n > 0 && e->sse_len == (size_t)n && !memcmp(e->sse, want, (size_t)n),
+		  "the event is the frame's text after id: and event: lines");
+	const char *data = e ? memmem(e->sse, e->sse_len, "data: ", 6) : NULL;
+	CHECK_MSG(data && !memchr(data, '\n', (size_t)((const char *)e->sse + e->sse_len - 2 - data)),
+		  "the text's newline is escaped in the JSON: one data: line");
+	CHECK_MSG(e && e->sse >= e->buf + ring_pre + e->len + 1 + ring_pre, "headroom before the event too");
 	ring_free(&r);
 }
 
@@ -277,6 +304,7 @@ static void test_stats_redis(void)
 int main(void)
 {
 	test_ring();
+	test_ring_sse();
 	test_linebuf();
 	test_origin();
 	test_slow();

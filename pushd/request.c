@@ -1,0 +1,141 @@
+/* request.c - checks the upgrade and the event stream share (see request.h). */
+#include "request.h"
+
+#include "log.h"
+#include "origin.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#define URL_ARG_MAX 256 /* bytes of one ?name=value we read; a longer one is refused */
+#define URL_ARGS_MAX 16 /* arguments in one URL */
+
+static const char *reason_of(int status)
+{
+	switch (status) {
+	case HTTP_STATUS_BAD_REQUEST:
+		return "Bad Request";
+	case HTTP_STATUS_FORBIDDEN:
+		return "Forbidden";
+	case HTTP_STATUS_NOT_FOUND:
+		return "Not Found";
+	case HTTP_STATUS_METHOD_NOT_ALLOWED:
+		return "Method Not Allowed";
+	default:
+		return "Service Unavailable";
+	}
+}
+
+int request_refuse(struct lws *wsi, int status, int64_t *counter)
+{
+	char buf[200];
+	const char *reason = reason_of(status);
+	int head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
+	int n = snprintf(buf, sizeof(buf),
+			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+			 "%sConnection: close\r\n\r\n%s%s",
+			 status, reason, strlen(reason) + 1,
+			 status == HTTP_STATUS_METHOD_NOT_ALLOWED ? "Allow: GET\r\n" : "",
+			 head ? "" : reason, head ? "" : "\n");
+
+	if (counter)
+		stats_add(counter, 1);
+	if (n > 0 && (size_t)n < sizeof(buf) &&
+	    send(lws_get_socket_fd(wsi), buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("refusal %d not sent: %s", status, strerror(errno));
+	return 1;
+}
+
+int request_parse_id(const char *v, int64_t *id)
+{
+	size_t n = strlen(v);
+	char *end;
+	long long x;
+
+	if (!n || n > REQUEST_ID_DIGITS_MAX || strspn(v, "0123456789") != n)
+		return -1;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (errno || *end)
+		return -1;
+	*id = x;
+	return 0;
+}
+
+/*
+ * The value of ?since= into buf: 1 found, 0 absent, -1 refused. Walks the
+ * arguments itself: lws_get_urlarg_by_name() in 4.1.6 stops at the first
+ * argument longer than its buffer and answers "absent", which would serve
+ * live jokes to a client that asked for a replay. So an argument too long
+ * to read, more than URL_ARGS_MAX of them, or since= twice is refused.
+ */
+static int find_since(struct lws *wsi, char *buf, int size)
+{
+	int found = 0;
+
+	for (int i = 0;; i++) {
+		if (lws_hdr_copy_fragment(wsi, buf, size, WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
+			if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
+				return -1; /* there, but longer than buf */
+			break;
+		}
+		if (i == URL_ARGS_MAX)
+			return -1;
+		if (!strncmp(buf, "since=", 6)) {
+			if (found)
+				return -1;
+			found = i + 1;
+		}
+	}
+	if (found && lws_hdr_copy_fragment(wsi, buf, size, WSI_TOKEN_HTTP_URI_ARGS, found - 1) < 0)
+		return -1;
+	return found ? 1 : 0;
+}
+
+int request_since(struct lws *wsi, int64_t *since)
+{
+	char buf[URL_ARG_MAX];
+	int rc = find_since(wsi, buf, sizeof(buf));
+
+	if (rc <= 0)
+		return rc;
+	return request_parse_id(buf + 6, since) ? -1 : 1;
+}
+
+int request_origin(struct worker *w, struct lws *wsi, int allow_missing)
+{
+	char origin[256], host[256];
+
+	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) < 0)
+		origin[0] = '\0';
+	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) < 0)
+		host[0] = '\0';
+	if (!origin_check(origin, host, w->cfg->pushd_allowed_origins, allow_missing))
+		return 0;
+	log_info("worker %d: refused a request from Origin '%s' for Host '%s'", w->a->index, origin,
+		 host);
+	return request_refuse(wsi, HTTP_STATUS_FORBIDDEN, &w->st->refused_origin);
+}
+
+int request_confirm_upgrade(struct lws *wsi, const char *upgrade)
+{
+	if (!upgrade || strcasecmp(upgrade, "h2c"))
+		return 0;
+	request_refuse(wsi, HTTP_STATUS_BAD_REQUEST, NULL);
+	return -1;
+}
+
+int request_count(struct worker *w, struct lws *wsi, struct pss *p)
+{
+	if (__atomic_add_fetch(&w->a->stats->clients_total, 1, __ATOMIC_RELAXED) >
+	    w->cfg->pushd_max_clients) {
+		stats_add(&w->a->stats->clients_total, -1);
+		return request_refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, &w->st->refused_limit);
+	}
+	p->counted = 1;
+	return 0;
+}
