@@ -106,6 +106,10 @@ $(O)/tools/pushd-dbput: $(O)/tests/tools/pushd_dbput.o $(O)/libjokes.a
 $(O)/tools/wsload: bench/wsload.c $(O)/libjokes.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# the Redis bench's publisher: a SQLite commit, then jokes-fetch's XADD (cron/publish.c)
+$(O)/tools/redis-pub: bench/redis_pub.c $(O)/libfetch.a $(O)/libjokes.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Icron $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 # libcrypto (libssl-dev) comes with libwebsockets-dev, which depends on it
 $(O)/tools/ws_ideal: bench/ws_ideal.c $(O)/libjokes.a
 	@mkdir -p $(dir $@)

@@ -50,6 +50,15 @@ int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry 
 	return clients_send(w, p, e->buf + ring_pre, e->len);
 }
 
+const struct ring_entry *clients_next(struct worker *w, struct pss *p)
+{
+	const struct ring_entry *e;
+
+	while ((e = ring_get(&w->ring, p->seq)) && p->has_since && e->id <= p->since)
+		p->seq++;
+	return e;
+}
+
 /*
  * Write a client's next joke now instead of asking lws for a WRITEABLE
  * callback: that round arms and disarms the socket's POLLOUT (two
@@ -62,7 +71,7 @@ int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry 
  */
 static int send_now(struct worker *w, struct pss *p)
 {
-	const struct ring_entry *e = ring_get(&w->ring, p->seq);
+	const struct ring_entry *e = clients_next(w, p);
 
 	if (!e || p->ping_due || p->gap_pending || lws_partial_buffered(p->wsi))
 		return 0;
@@ -167,24 +176,18 @@ void clients_keepalive(struct worker *w)
 	}
 }
 
-void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
+/* Where a client starts in the ring: after its ?since= (a gap notice first), else at the head. */
+static void seat(struct worker *w, struct pss *p, int count)
 {
 	struct ring *r = &w->ring;
 	uint64_t behind;
 
-	p->wsi = wsi;
-	p->established = 1;
-	p->alive_at = lws_now_usecs();
-	p->next = w->clients;
-	if (w->clients)
-		w->clients->prev = p;
-	w->clients = p;
-	w->nclients++;
-	stats_add(p->sse ? &w->st->sse_clients : &w->st->clients, 1);
 	p->seq = r->head;
+	p->gap_pending = 0;
 	if (p->has_since) {
 		p->seq = ring_seq_after(r, p->since);
-		stats_add(&w->st->replays, 1);
+		if (count)
+			stats_add(&w->st->replays, 1);
 		if (ring_has_gap(r, p->since)) {
 			p->gap_pending = 1;
 			p->gap_oldest = ring_oldest_id(r);
@@ -197,6 +200,45 @@ void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
 		p->max_lag = r->cap;
 	if (behind || p->gap_pending)
 		wake(p);
+}
+
+void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
+{
+	p->wsi = wsi;
+	p->established = 1;
+	p->alive_at = lws_now_usecs();
+	p->next = w->clients;
+	if (w->clients)
+		w->clients->prev = p;
+	w->clients = p;
+	w->nclients++;
+	stats_add(p->sse ? &w->st->sse_clients : &w->st->clients, 1);
+	seat(w, p, 1);
+}
+
+void clients_hole(struct worker *w, int64_t since, int64_t oldest)
+{
+	for (struct pss *p = w->clients; p; p = p->next) {
+		if (p->close_code)
+			continue;
+		if (p->seq != w->ring.head) { /* still behind: its gap notice would come too early */
+			clients_close(w, p, LWS_CLOSE_STATUS_GOINGAWAY);
+			continue;
+		}
+		p->has_since = 1; /* it has every joke up to since */
+		p->since = since;
+		p->gap_pending = 1;
+		p->gap_oldest = oldest;
+		stats_add(&w->st->gaps, 1);
+		wake(p);
+	}
+}
+
+void clients_reseat(struct worker *w)
+{
+	for (struct pss *p = w->clients; p; p = p->next)
+		if (!p->close_code)
+			seat(w, p, 0);
 }
 
 void clients_remove(struct worker *w, struct pss *p)

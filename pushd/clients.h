@@ -19,8 +19,29 @@ void clients_remove(struct worker *w, struct pss *p);
 /* Close p with code at its next write (once); a choked one is dropped a moment later. */
 void clients_close(struct worker *w, struct pss *p, int code);
 
+/*
+ * The ring was warmed after clients came (the Redis source, connected late): start each
+ * again as if it came now, so one that gave ?since= gets what is after it (and the gap
+ * notice) and one that did not gets no history as live jokes. O(clients), once.
+ */
+void clients_reseat(struct worker *w);
+
+/*
+ * Jokes since + 1 .. oldest - 1 will never come (trimmed from the Redis stream before they
+ * were read): each client that has every joke up to since gets the gap message
+ * {"since":since,"oldest":oldest} before the next joke (the page fills the gap from the JSON
+ * API); one still behind is closed with 1001 and reconnects with its ?since=.
+ */
+void clients_hole(struct worker *w, int64_t since, int64_t oldest);
+
 /* Close every client: 1001 "going away", an event stream's end. */
 void clients_close_all(struct worker *w);
+
+/*
+ * The ring entry p sends next (NULL: none yet), past any with an id not above its ?since=:
+ * a client that came before a late warm-up may be seated before jokes it already has.
+ */
+const struct ring_entry *clients_next(struct worker *w, struct pss *p);
 
 /*
  * Send payload now: a text frame, or to an event stream the bytes as they are

@@ -182,8 +182,8 @@ static void poll_again(lws_sorted_usec_list_t *sul);
 
 /*
  * Take new jokes from the source, but never more than the ring can hold
- * without dropping one a connected client has not sent yet: the database is
- * the buffer, and the rest is read again shortly.
+ * without dropping one a connected client has not sent yet: the database (or
+ * the Redis stream) is the buffer, and the rest is read again shortly.
  */
 void loop_refill(struct worker *w)
 {
@@ -194,7 +194,8 @@ void loop_refill(struct worker *w)
 
 	if (batch > 0) {
 		n = source_poll(&w->src, &w->ring, (int)batch, &more);
-		stats_add(&w->st->db_reads, 1);
+		if (w->src.kind != CONFIG_SOURCE_REDIS) /* the Redis source read the stream already */
+			stats_add(&w->st->db_reads, 1);
 	}
 	if (n < 0) {
 		stats_add(&w->st->db_errors, 1);

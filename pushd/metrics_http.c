@@ -63,7 +63,15 @@ static void answer(struct metrics_conn *c, int healthy, const struct stats *st, 
 	if (strncmp(c->req, "GET ", 4) && !head) {
 		reply(c->fd, 405, "Method Not Allowed", text, "method not allowed\n", 19);
 	} else if (!strncmp(c->req + 4 + head, "/healthz ", 9)) {
-		if (healthy)
+		/*
+		 * Redis down is said, not failed: every node failing its check at once when
+		 * Redis blinks would make the load balancer drop every client.
+		 */
+		static const char no_redis[] = "ok; redis unreachable, serving from the ring\n";
+
+		if (healthy && !stats_redis_up(st, nworkers))
+			reply(c->fd, 200, "OK", text, no_redis, head ? 0 : sizeof(no_redis) - 1);
+		else if (healthy)
 			reply(c->fd, 200, "OK", text, "ok\n", head ? 0 : 3);
 		else
 			reply(c->fd, 503, "Service Unavailable", text, "unavailable\n", head ? 0 : 12);

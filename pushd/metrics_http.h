@@ -31,8 +31,8 @@ void metrics_http_init(struct metrics_http *m, int fd);
 int metrics_http_take(void *m, int fd);
 
 /*
- * Read from connection i; a whole request is answered: /healthz 200 "ok" when healthy, else
- * 503; /metrics the counters of nworkers workers; 404, 405 or 431 for anything else.
+ * Read from connection i; a whole request is answered: /healthz 200 "ok" when healthy (with
+ * the Redis source and a worker's connection down: 200 with a body that says so), else 503; /metrics the counters of nworkers workers; 404, 405 or 431 for anything else.
  */
 void metrics_http_read(struct metrics_http *m, int i, int healthy, const struct stats *st,
 		       int nworkers);

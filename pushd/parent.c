@@ -158,6 +158,7 @@ static void worker_gone(struct parent *p, int i, int status)
 	stats_add(&p->stats->clients_total, -stats_get(&st->clients));
 	stats_set(&st->clients, 0);
 	stats_set(&st->pid, 0);
+	stats_set(&st->redis_up, 0);
 	close(s->fd);
 	s->fd = -1;
 	s->pid = 0;
@@ -359,10 +360,14 @@ static int open_sockets(struct parent *p)
 	const char *path;
 	int ex = 0;
 
-	p->notify.l.fd = sock_unix_listen(p->cfg->notify_socket, p->cfg->pushd_socket_group, &ex);
-	if (p->notify.l.fd < 0)
-		return ex;
-	snprintf(p->notify_path, sizeof(p->notify_path), "%s", p->cfg->notify_socket);
+	/* the Redis source needs no notify: its workers follow the stream themselves */
+	if (p->cfg->pushd_source != CONFIG_SOURCE_REDIS) {
+		p->notify.l.fd =
+			sock_unix_listen(p->cfg->notify_socket, p->cfg->pushd_socket_group, &ex);
+		if (p->notify.l.fd < 0)
+			return ex;
+		snprintf(p->notify_path, sizeof(p->notify_path), "%s", p->cfg->notify_socket);
+	}
 	if (sock_is_unix(p->cfg->pushd_listen, &path)) {
 		int fd = sock_unix_listen(path, p->cfg->pushd_socket_group, &ex);
 		if (fd < 0)
@@ -424,6 +429,7 @@ int parent_run(struct config *cfg)
 	}
 	stats_set(&p.stats->started, time(NULL));
 	stats_set(&p.stats->workers, p.nworkers);
+	stats_set(&p.stats->source_redis, cfg->pushd_source == CONFIG_SOURCE_REDIS);
 	for (int i = 0; i < p.nworkers; i++)
 		if (spawn(&p, i)) {
 			log_error("cannot start worker %d: %s", i, strerror(errno));
@@ -431,9 +437,14 @@ int parent_run(struct config *cfg)
 			cleanup(&p, 1);
 			return EX_OSERR;
 		}
-	log_info("serving WebSocket on %s with %d worker(s); notify on %s%s%s", cfg->pushd_listen,
-		 p.nworkers, cfg->notify_socket, cfg->pushd_metrics_listen[0] ? "; metrics on " : "",
-		 cfg->pushd_metrics_listen);
+	if (cfg->pushd_source == CONFIG_SOURCE_REDIS)
+		log_info("serving WebSocket on %s with %d worker(s); jokes from the Redis stream "
+			 "'%s'%s%s", cfg->pushd_listen, p.nworkers, cfg->redis_stream,
+			 cfg->pushd_metrics_listen[0] ? "; metrics on " : "", cfg->pushd_metrics_listen);
+	else
+		log_info("serving WebSocket on %s with %d worker(s); notify on %s%s%s",
+			 cfg->pushd_listen, p.nworkers, cfg->notify_socket,
+			 cfg->pushd_metrics_listen[0] ? "; metrics on " : "", cfg->pushd_metrics_listen);
 	while (!p.stopping || (workers_alive(&p) && time(NULL) < p.stop_deadline))
 		loop_once(&p);
 	cleanup(&p, 1);

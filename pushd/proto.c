@@ -73,7 +73,7 @@ static int writeable(struct worker *w, struct lws *wsi, struct pss *p)
 		p->gap_pending = 0;
 		if (n < 0 || clients_send(w, p, buf + LWS_PRE, (size_t)n))
 			return -1;
-	} else if ((e = ring_get(&w->ring, p->seq))) {
+	} else if ((e = clients_next(w, p))) {
 		if (clients_send_entry(w, p, e))
 			return -1;
 		p->seq++;
@@ -147,6 +147,10 @@ static int cb_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	(void)user, (void)in, (void)len;
 	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: /* the Redis source has jokes (worker.c) */
+		if (w && !w->stopping && w->src.kind == CONFIG_SOURCE_REDIS)
+			loop_refill(w);
+		break;
 	case LWS_CALLBACK_RAW_RX_FILE:
 		if (fd == w->a->listen_fd)
 			accept_burst(w, fd);

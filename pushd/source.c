@@ -1,22 +1,46 @@
-/* source.c - the SQLite joke source (see source.h). */
+/* source.c - the joke source seam and its SQLite implementation (see source.h). */
 #include "source.h"
 
 #include "db.h"
 #include "log.h"
+#include "source_redis.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void source_init(struct source *s, const char *db_path)
+void source_init(struct source *s, const struct config *cfg, int index, struct stats_worker *st)
 {
 	memset(s, 0, sizeof(*s));
-	snprintf(s->path, sizeof(s->path), "%s", db_path);
+	s->kind = cfg->pushd_source;
+	if (s->kind == CONFIG_SOURCE_REDIS)
+		s->redis = source_redis_new(cfg, index, st);
+	else
+		snprintf(s->path, sizeof(s->path), "%s", cfg->db_path);
+}
+
+int source_start(struct source *s, uv_loop_t *loop, struct ring *r,
+		 void (*hook)(void *arg, enum source_event ev, int64_t since, int64_t oldest), void *arg)
+{
+	if (s->kind != CONFIG_SOURCE_REDIS)
+		return 0;
+	if (!s->redis) {
+		log_error("redis: out of memory");
+		return -1;
+	}
+	return source_redis_start(s->redis, loop, r, hook, arg);
+}
+
+void source_stop(struct source *s)
+{
+	source_redis_stop(s->redis);
 }
 
 void source_close(struct source *s)
 {
 	db_close(s->db);
 	s->db = NULL;
+	source_redis_free(s->redis);
+	s->redis = NULL;
 }
 
 /* Open lazily: the database may not exist yet when pushd starts. */
@@ -97,9 +121,12 @@ static int push_one(const struct joke *j, void *arg)
 int source_poll(struct source *s, struct ring *r, int limit, int *more)
 {
 	struct push_ctx p = {r, 0, 0};
-	int rc = source_ready(s);
+	int rc;
 
 	*more = 0;
+	if (s->kind == CONFIG_SOURCE_REDIS)
+		return source_redis_poll(s->redis, limit);
+	rc = source_ready(s);
 	if (rc <= 0)
 		return rc;
 	if (!r->newest_id) {

@@ -135,7 +135,7 @@ static int sse_writeable(struct worker *w, struct lws *wsi, struct pss *p)
 		p->gap_pending = 0;
 		if (n < 0 || clients_send(w, p, buf + LWS_PRE, (size_t)n))
 			return -1;
-	} else if ((e = ring_get(&w->ring, p->seq))) {
+	} else if ((e = clients_next(w, p))) {
 		if (clients_send_entry(w, p, e))
 			return -1;
 		p->seq++;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 struct stats *stats_create(void)
 {
@@ -63,6 +64,37 @@ static int64_t over(const struct stats *s, int n, size_t off, int want_max)
 #define SUM(f) over(s, n, offsetof(struct stats_worker, f), 0)
 #define MAX(f) over(s, n, offsetof(struct stats_worker, f), 1)
 
+int stats_redis_up(const struct stats *s, int n)
+{
+	if (!stats_get(&s->source_redis))
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (stats_get(&s->w[i].pid) && !stats_get(&s->w[i].redis_up))
+			return 0;
+	return 1;
+}
+
+/* The Redis source's metrics (stats.h); rendered only when it is the source. */
+static void render_redis(struct out *o, const struct stats *s, int n)
+{
+	int64_t at = MAX(redis_last_at), now = (int64_t)time(NULL);
+
+	if (!at)
+		at = stats_get(&s->started);
+	metric(o, "redis_up", "gauge",
+	       "1 when every worker's Redis connection answers, 0 when one does not.",
+	       stats_redis_up(s, n));
+	metric(o, "redis_last_id", "gauge", "Id of the last joke taken from the stream.",
+	       MAX(redis_last_id));
+	metric(o, "redis_seconds_since_entry", "gauge",
+	       "Seconds since the last joke was taken from the stream (or since the start).",
+	       now > at ? now - at : 0);
+	metric(o, "redis_reconnects_total", "counter", "Connection attempts to Redis after a loss.",
+	       SUM(redis_reconnects));
+	metric(o, "redis_entries_skipped_total", "counter",
+	       "Stream entries refused (not a valid record), per worker.", SUM(redis_skipped));
+}
+
 int stats_render(const struct stats *s, int n, char *buf, size_t size)
 {
 	struct out o = {buf, size, 0, 0};
@@ -73,7 +105,7 @@ int stats_render(const struct stats *s, int n, char *buf, size_t size)
 	metric(&o, "clients", "gauge", "WebSocket clients connected.", SUM(clients));
 	metric(&o, "sse_clients", "gauge", "Event-stream (SSE) clients connected.", SUM(sse_clients));
 	metric(&o, "newest_joke_id", "gauge", "Newest joke id held.", MAX(newest_id));
-	metric(&o, "jokes_published_total", "counter", "Jokes taken from the database for broadcast.",
+	metric(&o, "jokes_published_total", "counter", "Jokes taken from the joke source (database or Redis stream) for broadcast.",
 	       MAX(published));
 	metric(&o, "messages_sent_total", "counter",
 	       "WebSocket messages and events sent to clients.", SUM(sent));
@@ -95,6 +127,8 @@ int stats_render(const struct stats *s, int n, char *buf, size_t size)
 	       stats_get(&s->notify_rejected));
 	metric(&o, "db_reads_total", "counter", "Database reads.", SUM(db_reads));
 	metric(&o, "db_errors_total", "counter", "Failed database reads.", SUM(db_errors));
+	if (stats_get(&s->source_redis))
+		render_redis(&o, s, n);
 	metric(&o, "start_time_seconds", "gauge", "Start time, unix seconds.", stats_get(&s->started));
 	return o.full ? -1 : (int)o.len;
 }

@@ -30,6 +30,12 @@ struct __attribute__((aligned(128))) stats_worker {
 	int64_t too_big;	   /* clients closed for a too large frame */
 	int64_t db_errors;	   /* failed database reads */
 	int64_t db_reads;	   /* database reads (notify or poll) */
+	/* pushd_source = redis (source_redis.c) */
+	int64_t redis_up;	   /* gauge: this worker's connection answers */
+	int64_t redis_last_id;	   /* gauge: id of the last joke taken from the stream */
+	int64_t redis_last_at;	   /* unix time it was taken */
+	int64_t redis_reconnects;  /* connection attempts after a loss */
+	int64_t redis_skipped;	   /* stream entries refused (not a valid record) */
 };
 
 struct stats {
@@ -39,6 +45,7 @@ struct stats {
 	int64_t worker_restarts;
 	int64_t workers;
 	int64_t started;	   /* unix time */
+	int64_t source_redis;	   /* 1: pushd_source = redis (the redis metrics are rendered) */
 	struct stats_worker w[STATS_WORKERS_MAX];
 };
 
@@ -57,6 +64,12 @@ static inline void stats_set(int64_t *v, int64_t x)
 {
 	__atomic_store_n(v, x, __ATOMIC_RELAXED);
 }
+
+/*
+ * 1 when every running worker's Redis connection answers (or the source is not Redis), 0
+ * when one does not: /healthz says so in its body.
+ */
+int stats_redis_up(const struct stats *s, int nworkers);
 
 /* Prometheus text of the whole daemon into buf. Returns the length, or -1 if it does not fit. */
 int stats_render(const struct stats *s, int nworkers, char *buf, size_t size);

@@ -70,6 +70,24 @@ void worker_relay_rx(struct worker *w, int fd)
 		loop_refill(w);
 }
 
+/* The source's news, from the loop outside lws's callbacks (source.h). */
+static void on_source(void *arg, enum source_event ev, int64_t since, int64_t oldest)
+{
+	struct worker *w = arg;
+
+	if (ev == SOURCE_WARMED)
+		clients_reseat(w);
+	else if (ev == SOURCE_HOLE)
+		clients_hole(w, since, oldest);
+	else
+		/*
+		 * Refill inside an lws callback (LWS_CALLBACK_EVENT_WAIT_CANCELLED, proto.c), as a
+		 * notify is: lws re-arms its timer only after its own callbacks, so the writes and
+		 * timeouts of the broadcast keep their times.
+		 */
+		lws_cancel_service(w->ctx);
+}
+
 int worker_run(const struct worker_args *a)
 {
 	struct worker w;
@@ -89,14 +107,15 @@ int worker_run(const struct worker_args *a)
 	if (getppid() == 1)
 		return EX_UNAVAILABLE;
 	loop_log_init(w.cfg->log_level);
-	source_init(&w.src, a->cfg->db_path);
+	source_init(&w.src, a->cfg, a->index, w.st);
 	if (ring_init(&w.ring, (size_t)a->cfg->pushd_ring_size, (size_t)a->ring_slack) ||
-	    loop_open(&w)) {
+	    loop_open(&w) || source_start(&w.src, &w.loop, &w.ring, on_source, &w)) {
 		log_error("worker %d: cannot start the event loop", a->index);
 		ex = EX_SOFTWARE;
 	} else {
 		loop_run(&w);
 	}
+	source_stop(&w.src); /* its handles close with lws's in loop_close */
 	if (loop_close(&w) && !ex)
 		ex = EX_SOFTWARE;
 	ring_free(&w.ring);

@@ -6,6 +6,7 @@
 #include "../../pushd/origin.h"
 #include "../../pushd/ring.h"
 #include "../../pushd/slow.h"
+#include "../../pushd/stats.h"
 #include "log.h"
 #include "unit.h"
 
@@ -14,7 +15,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct joke mk(int64_t id)
@@ -256,6 +259,48 @@ static void test_loop(void)
 	CHECK(loop_check() == 0);
 }
 
+/* The Redis source's health and metrics: rendered only for it, up only when every worker is. */
+static void test_stats_redis(void)
+{
+	static char buf[16384];
+	struct stats *st = stats_create();
+	int n;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	st->w[0].pid = 10;
+	st->w[1].pid = 11;
+	CHECK(stats_redis_up(st, 2) == 1); /* the SQLite source: always "up" */
+	n = stats_render(st, 2, buf, sizeof(buf));
+	CHECK(n > 0 && !strstr(buf, "redis"));
+	st->source_redis = 1;
+	st->started = (int64_t)time(NULL) - 100;
+	st->w[0].redis_up = 1;
+	CHECK(stats_redis_up(st, 2) == 0); /* worker 1 is not connected */
+	st->w[1].redis_up = 1;
+	CHECK(stats_redis_up(st, 2) == 1);
+	st->w[1].pid = 0; /* a dead worker does not count */
+	st->w[1].redis_up = 0;
+	CHECK(stats_redis_up(st, 2) == 1);
+	st->w[0].redis_last_id = 41;
+	st->w[1].redis_last_id = 42;
+	st->w[0].redis_reconnects = 2;
+	st->w[1].redis_reconnects = 3;
+	st->w[0].redis_skipped = 1;
+	n = stats_render(st, 2, buf, sizeof(buf));
+	CHECK(n > 0 && strstr(buf, "\njokes_pushd_redis_up 1\n"));
+	CHECK(strstr(buf, "\njokes_pushd_redis_last_id 42\n") != NULL);
+	CHECK(strstr(buf, "\njokes_pushd_redis_reconnects_total 5\n") != NULL);
+	CHECK(strstr(buf, "\njokes_pushd_redis_entries_skipped_total 1\n") != NULL);
+	/* no entry yet: seconds since the start */
+	CHECK(strstr(buf, "\njokes_pushd_redis_seconds_since_entry 10") != NULL);
+	st->w[1].redis_last_at = (int64_t)time(NULL) - 7;
+	n = stats_render(st, 2, buf, sizeof(buf));
+	CHECK(n > 0 && strstr(buf, "\njokes_pushd_redis_seconds_since_entry 7\n"));
+	munmap(st, sizeof(*st));
+}
+
 int main(void)
 {
 	test_ring();
@@ -265,5 +310,6 @@ int main(void)
 	test_slow();
 	test_cmdq();
 	test_loop();
+	test_stats_redis();
 	return unit_done();
 }
