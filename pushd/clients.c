@@ -86,6 +86,36 @@ static int send_now(struct worker *w, struct pss *p)
 	return 1;
 }
 
+int clients_ping(struct pss *p)
+{
+	/* with a payload: lws 4.1.6 does not report an empty pong */
+	unsigned char ping[LWS_PRE + 1] = {0};
+
+	ping[LWS_PRE] = 'k';
+	return lws_write(p->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1 ? -1 : 0;
+}
+
+int clients_write_next(struct worker *w, struct pss *p)
+{
+	const struct ring_entry *e;
+
+	if (p->gap_pending) {
+		unsigned char buf[LWS_PRE + 128];
+		char *text = (char *)buf + LWS_PRE;
+		int n = p->sse ? ring_gap_event(p->since, p->gap_oldest, text, 128) :
+				 ring_gap_message(p->since, p->gap_oldest, text, 128);
+
+		p->gap_pending = 0;
+		return n < 0 || clients_send(w, p, buf + LWS_PRE, (size_t)n) ? -1 : 0;
+	}
+	if ((e = clients_next(w, p))) {
+		if (clients_send_entry(w, p, e))
+			return -1;
+		p->seq++;
+	}
+	return 0;
+}
+
 /*
  * Ping a client now, as send_now() writes a joke: the WRITEABLE round it
  * saves (POLLOUT armed and disarmed) was most of what a ping cost. A ping may
@@ -94,14 +124,10 @@ static int send_now(struct worker *w, struct pss *p)
  */
 static void ping_now(struct pss *p)
 {
-	/* with a payload: lws 4.1.6 does not report an empty pong */
-	unsigned char ping[LWS_PRE + 1] = {0};
-
-	ping[LWS_PRE] = 'k';
 	if (lws_partial_buffered(p->wsi)) {
 		p->ping_due = 1;
 		lws_callback_on_writable(p->wsi);
-	} else if (lws_write(p->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1) {
+	} else if (clients_ping(p)) {
 		p->close_code = -1;
 		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}

@@ -53,6 +53,16 @@ int clients_send(struct worker *w, struct pss *p, unsigned char *payload, size_t
 /* Send a ring entry in p's form (frame or event): as clients_send(). */
 int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry *e);
 
+/* Send a WebSocket ping (with a one-byte payload). 0, or -1 when the socket did not take it. */
+int clients_ping(struct pss *p);
+
+/*
+ * Write what p is owed next, in order: the gap notice (a WebSocket message or an
+ * event), else its next ring entry; a ping, heartbeat or close is the caller's.
+ * 0 (written, or nothing to write), -1 the socket did not take it.
+ */
+int clients_write_next(struct worker *w, struct pss *p);
+
 /*
  * After new jokes: write each client's next frame when it can go at once, ask
  * for WRITEABLE for the rest, close the slow ones; note the slowest served

@@ -38,8 +38,6 @@ static int filter(struct worker *w, struct lws *wsi, struct pss *p)
 /* One message per WRITEABLE: the gap notice first, then ring entries in order. */
 static int writeable(struct worker *w, struct lws *wsi, struct pss *p)
 {
-	const struct ring_entry *e;
-
 	if (p->close_code < 0)
 		return -1;
 	if (p->close_code) {
@@ -59,24 +57,11 @@ static int writeable(struct worker *w, struct lws *wsi, struct pss *p)
 		return 0;
 	}
 	if (p->ping_due) {
-		/* with a payload: lws 4.1.6 does not report an empty pong */
-		unsigned char ping[LWS_PRE + 1] = {0};
-
-		ping[LWS_PRE] = 'k';
 		p->ping_due = 0;
-		if (lws_write(wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1)
+		if (clients_ping(p))
 			return -1;
-	} else if (p->gap_pending) {
-		unsigned char buf[LWS_PRE + 96];
-		int n = ring_gap_message(p->since, p->gap_oldest, (char *)buf + LWS_PRE, 96);
-
-		p->gap_pending = 0;
-		if (n < 0 || clients_send(w, p, buf + LWS_PRE, (size_t)n))
-			return -1;
-	} else if ((e = clients_next(w, p))) {
-		if (clients_send_entry(w, p, e))
-			return -1;
-		p->seq++;
+	} else if (clients_write_next(w, p)) {
+		return -1;
 	}
 	if (p->seq < w->ring.head || p->gap_pending)
 		lws_callback_on_writable(wsi);

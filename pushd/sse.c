@@ -114,8 +114,6 @@ static int sse_start(struct worker *w, struct lws *wsi, struct pss *p, const cha
 /* One write per WRITEABLE: the heartbeat or the gap notice first, then ring entries in order. */
 static int sse_writeable(struct worker *w, struct lws *wsi, struct pss *p)
 {
-	const struct ring_entry *e;
-
 	if (!p->sse)
 		return -1;
 	if (p->close_code)
@@ -128,17 +126,8 @@ static int sse_writeable(struct worker *w, struct lws *wsi, struct pss *p)
 		if (lws_write(wsi, hb + LWS_PRE, strlen(HEARTBEAT), LWS_WRITE_HTTP) <
 		    (int)strlen(HEARTBEAT))
 			return -1;
-	} else if (p->gap_pending) {
-		unsigned char buf[LWS_PRE + 128];
-		int n = ring_gap_event(p->since, p->gap_oldest, (char *)buf + LWS_PRE, 128);
-
-		p->gap_pending = 0;
-		if (n < 0 || clients_send(w, p, buf + LWS_PRE, (size_t)n))
-			return -1;
-	} else if ((e = clients_next(w, p))) {
-		if (clients_send_entry(w, p, e))
-			return -1;
-		p->seq++;
+	} else if (clients_write_next(w, p)) {
+		return -1;
 	}
 	if (p->seq < w->ring.head || p->gap_pending)
 		lws_callback_on_writable(wsi);
