@@ -75,3 +75,18 @@ start_lighttpd() {
 	pids+=($!)
 	u=http://127.0.0.1:$port
 }
+
+# start_nginx DIR PORT FCGI_SOCKET: the shipped nginx site (tools/proxy-conf.sh nginx-main and
+# nginx-site) in DIR on 127.0.0.1:PORT, passing to jokes-fcgi on FCGI_SOCKET. Returns 1 when the
+# configuration does not render.
+start_nginx() {
+	local ng=$1 port=$2 sock=$3
+	render() { "$root/tools/proxy-conf.sh" "$1" PREFIX="$ng" STATIC_DIR="$root/static" \
+		FCGI_SOCKET="$sock" WS_SOCKET="$tmp/ws.sock" LISTEN="127.0.0.1:$port" \
+		SERVER_NAME=_ ACCESS_LOG=off WORKERS=1 \
+		USER_LINE="$([ "$(id -u)" -eq 0 ] && echo 'user root;')"; }
+	mkdir -p "$ng/logs" "$ng/tmp"
+	render nginx-site >"$ng/jokes-site.conf" && render nginx-main >"$ng/nginx.conf" || return 1
+	nginx -p "$ng/" -c "$ng/nginx.conf" -e "$ng/logs/error.log" &
+	pids+=($!)
+}

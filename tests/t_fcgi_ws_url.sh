@@ -14,15 +14,8 @@ sock=$tmp/fcgi.sock
 spawn-fcgi -n -s "$sock" -M 0660 -- "$fcgi" -c "$conf" 2>"$tmp/fcgi.log" &
 pids+=($!)
 wait_sock "$sock" || nok "spawn-fcgi: the socket appears"
-ng=$tmp/nginx; mkdir -p "$ng/logs" "$ng/tmp"
-render() { "$root/tools/proxy-conf.sh" "$@" PREFIX="$ng" STATIC_DIR="$root/static" \
-	FCGI_SOCKET="$sock" WS_SOCKET="$tmp/ws.sock" LISTEN="127.0.0.1:$nport" \
-	SERVER_NAME=_ ACCESS_LOG=off WORKERS=1 \
-	USER_LINE="$([ "$(id -u)" -eq 0 ] && echo 'user root;')"; }
-render nginx-site >"$ng/jokes-site.conf" && render nginx-main >"$ng/nginx.conf" ||
-	nok "nginx configuration renders"
-nginx -p "$ng/" -c "$ng/nginx.conf" -e "$ng/logs/error.log" &
-pids+=($!)
+ng=$tmp/nginx
+start_nginx "$ng" "$nport" "$sock" || nok "nginx configuration renders"
 check "nginx: up on port $nport" wait_url "http://127.0.0.1:$nport/jokes/"
 
 curl -s -D "$tmp/h" -o "$tmp/b" "http://127.0.0.1:$nport/jokes/"
