@@ -5,14 +5,15 @@
 # default interval, then get MSGS jokes INTERVAL ms apart. Reports connect time, pushd's RSS
 # and the kernel's memory (Slab) per connection, pushd's CPU while they are only held (the
 # ping cost), and per joke how many got it and when the last had it.
-# usage: bench/bench_million.sh   (N=1000000 WORKERS=60 SOURCES=42 HOLD=60 MSGS=3 INTERVAL=15000)
+# usage: bench/bench_million.sh   (N=1000000 WORKERS=60 SOURCES=42 HOLD=60 MSGS=3 INTERVAL=15000
+# WAIT=30: how long the clients keep reading after the last publish)
 # Needs ≈ 12 GB of memory and ≈ 2 M descriptors (fs.file-max); each process holds at most
 # 20 000, so pushd runs WORKERS workers and wsload forks a child per 18 000 clients.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 N=${N:-1000000} WORKERS=${WORKERS:-60} SOURCES=${SOURCES:-42} HOLD=${HOLD:-60}
-MSGS=${MSGS:-3} INTERVAL=${INTERVAL:-15000}
+MSGS=${MSGS:-3} INTERVAL=${INTERVAL:-15000} WAIT=${WAIT:-30}
 RES=${RES:-docs/perf/pushd-1m.txt}
 . tests/common.sh jokes-bench-1m
 make -s build/jokes-pushd build/tools/pushd-dbput build/tools/wsload || exit 1
@@ -36,7 +37,7 @@ pids+=("$SPID")
 wait_url "http://127.0.0.1:$MPORT/healthz" || { nok "jokes-pushd starts"; exit 1; }
 sleep 1
 rss0=$(rss_of $(tree "$SPID")) slab0=$(kb_of Slab) t0=$(date +%s.%N)
-"$ROOT/build/tools/wsload" -p "$PORT" -n "$N" -m "$MSGS" -s "$SOURCES" -i "$INTERVAL" -W "$HOLD" -E -w 10 \
+"$ROOT/build/tools/wsload" -p "$PORT" -n "$N" -m "$MSGS" -s "$SOURCES" -i "$INTERVAL" -W "$HOLD" -E -w "$WAIT" \
 	-P "$ROOT/build/tools/pushd-dbput $D/jokes.db 1 bench $D/notify.sock --lines >/dev/null" -K \
 	-O "http://127.0.0.1:$PORT" >"$D/wsload.out" 2>"$D/wsload.err" &
 WL=$!
