@@ -190,13 +190,25 @@ void clients_keepalive(struct worker *w)
 			if (now - p->alive_at >= ping)
 				sse_keepalive(p, now);
 		} else if (p->ping_out) {
-			if (now - p->alive_at >= hang) { /* as lws did: a plain TCP close */
-				p->close_code = -1;
-				lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+			/*
+			 * Past its time at two walks in a row, so that the worker has read
+			 * its socket in between: libuv runs timers before it polls, and a
+			 * worker that was busy for longer than the timeout (a fan-out to
+			 * tens of thousands on shared cores) would otherwise close clients
+			 * whose pongs are waiting unread. As lws did: a plain TCP close.
+			 */
+			if (now - p->alive_at < hang)
+				continue;
+			if (!p->ping_late) {
+				p->ping_late = 1;
+				continue;
 			}
+			p->close_code = -1;
+			lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		} else if (now - p->alive_at >= ping) {
 			p->alive_at = now;
 			p->ping_out = 1;
+			p->ping_late = 0;
 			ping_now(p);
 		}
 	}

@@ -34,6 +34,7 @@ struct pss {
 	unsigned has_since : 1, gap_pending : 1, counted : 1, established : 1;
 	unsigned ping_due : 1;	 /* send a ping at the next write */
 	unsigned ping_out : 1;	 /* our ping is unanswered */
+	unsigned ping_late : 1;	 /* and was past its time at the last keepalive walk */
 	unsigned sse : 1;	 /* an event stream (sse.c): events and comments, no pings */
 };
 
