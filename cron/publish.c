@@ -27,17 +27,11 @@ struct publish {
 static int
 reply_last_id(const redisReply *r, struct stream_id *id)
 {
-	const redisReply *e;
-
 	if (r->type != REDIS_REPLY_ARRAY || r->elements > 1)
 		return -1;
 	if (r->elements == 0)
 		return 0;
-	e = r->element[0];
-	if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||
-	    e->element[0]->type != REDIS_REPLY_STRING)
-		return -1;
-	return stream_id_parse(e->element[0]->str, e->element[0]->len, id) < 0 ? -1 : 1;
+	return stream_entry_reply_id(r->element[0], id) < 0 ? -1 : 1;
 }
 
 /* The joke id of the stream's last entry (0 when empty) into *last; 0, or -1 with p->err. */

@@ -107,3 +107,12 @@ stream_entry_from_reply(const struct redisReply *entry, struct joke *j, char *er
 	}
 	return stream_entry_parse(id->str, id->len, 2, items, lens, j, err, errsize);
 }
+
+int
+stream_entry_reply_id(const struct redisReply *entry, struct stream_id *id)
+{
+	if (entry == NULL || entry->type != REDIS_REPLY_ARRAY || entry->elements < 1 ||
+	    entry->element[0]->type != REDIS_REPLY_STRING)
+		return -1;
+	return stream_id_parse(entry->element[0]->str, entry->element[0]->len, id);
+}

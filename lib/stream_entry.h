@@ -50,4 +50,10 @@ int stream_entry_parse(const char *id, size_t id_len, size_t nitems, const char 
 int stream_entry_from_reply(const struct redisReply *entry, struct joke *j, char *err,
 			    size_t errsize);
 
+/*
+ * Only the ID of one entry as hiredis returns it (an array whose first element is a
+ * string), whatever its fields: a reader resumes after an entry it refuses. 0, or -1.
+ */
+int stream_entry_reply_id(const struct redisReply *entry, struct stream_id *id);
+
 #endif

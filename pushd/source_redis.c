@@ -169,14 +169,12 @@ static int failed(struct source_redis *s, redisAsyncContext *ac, const redisRepl
 	if (r->type != REDIS_REPLY_ERROR)
 		return 0;
 	if (!strncmp(r->str, "WRONGPASS", 9) || !strncmp(r->str, "NOAUTH", 6) ||
-	    strstr(r->str, "without any password configured")) {
+	    strstr(r->str, "without any password configured"))
 		snprintf(why, sizeof(why), "%s refused: %.200s (check the password in redis_url)", cmd,
 			 r->str);
-		lost(s, LOG_LEVEL_ERROR, why);
-	} else {
+	else
 		snprintf(why, sizeof(why), "%s: %.200s", cmd, r->str);
-		lost(s, LOG_LEVEL_ERROR, why);
-	}
+	lost(s, LOG_LEVEL_ERROR, why);
 	return 1;
 }
 
@@ -264,15 +262,6 @@ static void on_select(redisAsyncContext *ac, void *reply, void *priv)
 
 /* --- entries ---------------------------------------------------------------------- */
 
-/* The ID of entry e (of a reply), whatever its fields: 0, or -1 when it has none. */
-static int entry_id(const redisReply *e, struct stream_id *id)
-{
-	if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||
-	    e->element[0]->type != REDIS_REPLY_STRING)
-		return -1;
-	return stream_id_parse(e->element[0]->str, e->element[0]->len, id);
-}
-
 /*
  * One entry: remember its ID (resume after it, even when it is refused), append its joke.
  * 1 appended, 0 not (older, or refused: logged and counted).
@@ -282,7 +271,7 @@ static int take(struct source_redis *s, const redisReply *e)
 	char err[128];
 	struct joke j;
 	struct stream_id id;
-	int have_id = !entry_id(e, &id);
+	int have_id = !stream_entry_reply_id(e, &id);
 	const char *shown = have_id ? e->element[0]->str : "?";
 
 	if (have_id && (!s->have_last || id.ms > s->last.ms ||
@@ -333,7 +322,7 @@ static void on_warm(redisAsyncContext *ac, void *reply, void *priv)
 	if (n == cap) {
 		struct stream_id old;
 
-		if (!entry_id(r->element[n - 1], &old))
+		if (!stream_entry_reply_id(r->element[n - 1], &old))
 			ring_note_lost(s->ring, (int64_t)(old.ms > INT64_MAX ? INT64_MAX : old.ms));
 		n--;
 	}
@@ -361,7 +350,7 @@ static void check_hole(struct source_redis *s, const redisReply *e)
 	struct stream_id id;
 
 	/* after the last entry read, good or bad: a skipped entry is no hole */
-	if (!newest || !s->have_last || entry_id(e, &id) || id.ms <= s->last.ms + 1 ||
+	if (!newest || !s->have_last || stream_entry_reply_id(e, &id) || id.ms <= s->last.ms + 1 ||
 	    id.ms > INT64_MAX)
 		return;
 	say(s, LOG_LEVEL_WARN, "jokes %llu to %llu were trimmed from the stream before they were "

@@ -277,6 +277,17 @@ test_stream_entry(void)
 	freeReplyObject(r);
 	r = reply_of("*2\r\n$4\r\n42-0\r\n*-1\r\n"); /* a deleted entry */
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
+	/* refused, yet its ID is read: a reader resumes after it */
+	CHECK(stream_entry_reply_id(r, &sid) == 0 && sid.ms == 42 && sid.seq == 0);
+	freeReplyObject(r);
+	r = reply_of("*2\r\n:42\r\n*0\r\n");
+	CHECK(r != NULL && stream_entry_reply_id(r, &sid) < 0); /* an ID that is not a string */
+	freeReplyObject(r);
+	r = reply_of("*2\r\n$5\r\n42-x0\r\n*0\r\n");
+	CHECK(r != NULL && stream_entry_reply_id(r, &sid) < 0);
+	freeReplyObject(r);
+	r = reply_of("*0\r\n");
+	CHECK(r != NULL && stream_entry_reply_id(r, &sid) < 0 && stream_entry_reply_id(NULL, &sid) < 0);
 	freeReplyObject(r);
 	r = reply_of("*1\r\n$4\r\n42-0\r\n");
 	CHECK(r != NULL && stream_entry_from_reply(r, &j, err, sizeof(err)) < 0);
