@@ -14,8 +14,11 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: jokes-pushd [-c FILE] [--key=value ...] [-n] [--help] [--version]\n"
 		"\n"
-		"Push each new joke to every WebSocket client on /ws/jokes/ (and replay\n"
-		"the missed ones to /ws/jokes/?since=ID). Runs in the foreground, logs on stderr.\n"
+		"Push each new joke to every WebSocket client on /ws/jokes/ and every\n"
+		"Server-Sent Events client on /sse/jokes/, replaying the missed ones after\n"
+		"?since=ID (or the Last-Event-ID header). The jokes come from the database\n"
+		"(pushd_source = sqlite) or from a Redis stream (pushd_source = redis, a push\n"
+		"node on any machine). Runs in the foreground, logs on stderr.\n"
 		"\n"
 		"  -c, --config FILE  configuration file (default " CONFIG_DEFAULT_FILE ")\n"
 		"  -n                 check the configuration, print it and exit\n"
