@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define COLS "j.id, j.source, j.source_id, j.text, j.fetched_at"
+#define COLS "j.id, j.source, j.source_id, j.text, j.fetched_at, j.category" /* DB_JOKE_COLUMNS */
 
 static const char *const sql[ST_COUNT] = {
 	[ST_NEWEST] = "SELECT id, fetched_at FROM jokes ORDER BY id DESC LIMIT 1",
@@ -151,7 +151,7 @@ walk(struct store *s, sqlite3_stmt *st, db_joke_fn fn, store_hit_fn hit, void *a
 		db_row_joke(st, &j);
 		n++;
 		if (hit != NULL) {
-			const char *m = (const char *)sqlite3_column_text(st, 5);
+			const char *m = (const char *)sqlite3_column_text(st, 6);
 			/* markers inside the text itself would be ambiguous: show it plain */
 			int clean = strchr(j.text, STORE_MARK_ON) == NULL &&
 				    strchr(j.text, STORE_MARK_OFF) == NULL;

@@ -33,6 +33,38 @@ static const char *const migrations[] = {
 	"  source TEXT PRIMARY KEY,"
 	"  rest_until INTEGER NOT NULL DEFAULT 0,"
 	"  failures INTEGER NOT NULL DEFAULT 0);",
+
+	/*
+	 * 2: one category per joke (lib/category.h). Rows of a source with one kind of
+	 * joke get it, the rest "misc"; the bundled collection's rows are given theirs by
+	 * jokes-fetch, which finds the '@bundled-categories' row and removes it when done.
+	 * The index is (category, id): keyset paging within a category reads it in order.
+	 * Counts per category live in a small table the triggers keep in the writer's
+	 * transaction. jokes_au re-indexes only when the text changes: an UPDATE of
+	 * category alone must not rewrite (and un-merge) the search index.
+	 */
+	"ALTER TABLE jokes ADD COLUMN category TEXT NOT NULL DEFAULT 'misc';"
+	"DROP TRIGGER jokes_au;"
+	"CREATE TRIGGER jokes_au AFTER UPDATE OF text ON jokes BEGIN"
+	"  INSERT INTO jokes_fts(jokes_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+	"  INSERT INTO jokes_fts(rowid, text) VALUES (new.id, new.text); END;"
+	"UPDATE jokes SET category = CASE source WHEN 'icanhazdadjoke' THEN 'dad' ELSE 'chuck' END"
+	"  WHERE source IN ('icanhazdadjoke', 'chucknorris');"
+	"CREATE INDEX jokes_category ON jokes(category, id);"
+	"CREATE TABLE category_counts (category TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO category_counts SELECT category, count(*) FROM jokes GROUP BY category;"
+	"CREATE TRIGGER jokes_ai_category AFTER INSERT ON jokes BEGIN"
+	"  INSERT INTO category_counts VALUES (new.category, 1)"
+	"  ON CONFLICT (category) DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER jokes_ad_category AFTER DELETE ON jokes BEGIN"
+	"  UPDATE category_counts SET n = n - 1 WHERE category = old.category; END;"
+	"CREATE TRIGGER jokes_au_category AFTER UPDATE OF category ON jokes"
+	"  WHEN new.category IS NOT old.category BEGIN"
+	"  UPDATE category_counts SET n = n - 1 WHERE category = old.category;"
+	"  INSERT INTO category_counts VALUES (new.category, 1)"
+	"  ON CONFLICT (category) DO UPDATE SET n = n + 1; END;"
+	"INSERT OR IGNORE INTO source_state (source) SELECT '@bundled-categories'"
+	"  WHERE EXISTS (SELECT 1 FROM jokes WHERE source = 'bundled');",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -188,8 +220,14 @@ open_read(const char *path, enum db_status *status)
 		sqlite3_close(db);
 		return NULL;
 	}
-	if (version == 0) {
-		*status = DB_MISSING; /* created but not yet migrated by the fetcher */
+	if (version < DB_SCHEMA_VERSION) {
+		/* created but not yet migrated (0), or an older schema the next fetch migrates */
+		if (version > 0)
+			log_warn(
+			    "%s: schema version %d is older than this program's %d: waiting for"
+			    " jokes-fetch to migrate it",
+			    path, version, DB_SCHEMA_VERSION);
+		*status = DB_MISSING;
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -234,21 +272,26 @@ db_row_joke(sqlite3_stmt *st, struct joke *j)
 	COPY(source_id, 2);
 	COPY(text, 3);
 	COPY(fetched_at, 4);
+	COPY(category, 5);
 #undef COPY
+	if (!category_valid(j->category)) /* a newer vocabulary's name */
+		snprintf(j->category, sizeof(j->category), "%s", CATEGORY_DEFAULT);
 }
 
 int
 db_insert_joke(sqlite3 *db, struct joke *j, enum db_status *status)
 {
 	static const char sql[] =
-		"INSERT OR IGNORE INTO jokes (source, source_id, text, text_key, fetched_at)"
-		" VALUES (?, ?, ?, ?, ?)";
+	    "INSERT OR IGNORE INTO jokes (source, source_id, text, text_key, fetched_at, category)"
+	    " VALUES (?, ?, ?, ?, ?, ?)";
 	char key[JOKE_TEXT_MAX + 1];
 	sqlite3_stmt *st = NULL;
 	int rc, stored = -1;
 
 	if (j->fetched_at[0] == '\0')
 		joke_time_now(j->fetched_at);
+	if (!category_valid(j->category))
+		snprintf(j->category, sizeof(j->category), "%s", CATEGORY_DEFAULT);
 	joke_text_key(j->text, key, sizeof(key));
 	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK) {
@@ -257,6 +300,7 @@ db_insert_joke(sqlite3 *db, struct joke *j, enum db_status *status)
 		sqlite3_bind_text(st, 3, j->text, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, j->fetched_at, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, j->category, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st); /* one statement: its own transaction, triggers included */
 	}
 	if (rc == SQLITE_DONE) {
@@ -326,7 +370,7 @@ int
 db_jokes_since(sqlite3 *db, int64_t since, int limit, db_joke_fn fn, void *arg)
 {
 	return walk(db,
-		    "SELECT id, source, source_id, text, fetched_at FROM jokes"
+	            "SELECT " DB_JOKE_COLUMNS " FROM jokes"
 		    " WHERE id > ? ORDER BY id ASC LIMIT ?",
 		    since, limit, fn, arg);
 }
@@ -335,7 +379,7 @@ int
 db_jokes_before(sqlite3 *db, int64_t before, int limit, db_joke_fn fn, void *arg)
 {
 	return walk(db,
-		    "SELECT id, source, source_id, text, fetched_at FROM jokes"
+	            "SELECT " DB_JOKE_COLUMNS " FROM jokes"
 		    " WHERE id < ? ORDER BY id DESC LIMIT ?",
 		    before > 0 ? before : INT64_MAX, limit, fn, arg);
 }
@@ -354,7 +398,7 @@ db_joke_get(sqlite3 *db, int64_t id, struct joke *out)
 		return 0;
 	/* walk() binds the limit as ?2; it only has to be positive here */
 	int n = walk(db,
-		     "SELECT id, source, source_id, text, fetched_at FROM jokes"
+	             "SELECT " DB_JOKE_COLUMNS " FROM jokes"
 		     " WHERE id = ?1 AND ?2 > 0",
 		     id, 1, copy_one, out);
 	return n < 0 ? -1 : n > 0;
@@ -383,8 +427,8 @@ db_newest_id(sqlite3 *db, int64_t *id)
 int
 db_fts_optimize(sqlite3 *db)
 {
-	int rc = sqlite3_exec(db, "INSERT INTO jokes_fts(jokes_fts) VALUES ('optimize')", NULL, NULL,
-			      NULL);
+	int rc = sqlite3_exec(db, "INSERT INTO jokes_fts(jokes_fts) VALUES ('optimize')", NULL,
+	                      NULL, NULL);
 
 	if (rc != SQLITE_OK) {
 		log_warn("search index: optimize failed: %s", sqlite3_errmsg(db));

@@ -1,7 +1,8 @@
 /* db.h - the SQLite database: schema, migrations and the queries two programs share.
  *
  * The fetcher is the only writer (db_open with DB_WRITE runs the migrations).
- * jokes-pushd and jokes-fcgi open read-only and refuse a schema newer than they know.
+ * jokes-pushd and jokes-fcgi open read-only and refuse a schema newer than they know;
+ * an older one is DB_MISSING to them (logged) until the next fetch migrates it.
  */
 #ifndef JOKES_DB_H
 #define JOKES_DB_H
@@ -11,7 +12,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 #define DB_BUSY_TIMEOUT_MS 5000
 
 enum db_mode { DB_READ = 0, DB_WRITE = 1 };
@@ -70,7 +71,11 @@ int db_joke_get(sqlite3 *db, int64_t id, struct joke *out);
 /* Newest id into *id (0 when empty). 0, or -1 on error. */
 int db_newest_id(sqlite3 *db, int64_t *id);
 
-/* Fill a struct joke from columns id, source, source_id, text, fetched_at of stmt. */
+/* The columns db_row_joke reads, in its order, for "SELECT " DB_JOKE_COLUMNS " FROM jokes …". */
+#define DB_JOKE_COLUMNS "id, source, source_id, text, fetched_at, category"
+
+/* Fill a struct joke from the columns DB_JOKE_COLUMNS of stmt (an unknown category: the default).
+ */
 void db_row_joke(sqlite3_stmt *stmt, struct joke *j);
 
 #endif

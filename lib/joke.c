@@ -123,8 +123,10 @@ joke_text_key(const char *text, char *out, size_t size)
 json_t *
 joke_to_json(const struct joke *j)
 {
-	return json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)j->id, "text", j->text,
-			 "source", j->source, "fetched_at", j->fetched_at);
+	return json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)j->id, "text", j->text,
+	                 "source", j->source, "category",
+	                 j->category[0] ? j->category : CATEGORY_DEFAULT, "fetched_at",
+	                 j->fetched_at);
 }
 
 int
@@ -150,6 +152,21 @@ fail(char *err, size_t errsize, const char *why)
 	return -1;
 }
 
+/* "category": a known name, or a well-formed unknown one read as the default. */
+static int
+set_category(const json_t *v, struct joke *j)
+{
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+
+	if (!json_is_string(v) || len == 0 || len > CATEGORY_NAME_MAX ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz-") != len)
+		return -1;
+	snprintf(j->category, sizeof(j->category), "%s",
+	         category_index(s, len) >= 0 ? s : CATEGORY_DEFAULT);
+	return 0;
+}
+
 int
 joke_from_json(const json_t *obj, struct joke *j, char *err, size_t errsize)
 {
@@ -160,7 +177,8 @@ joke_from_json(const json_t *obj, struct joke *j, char *err, size_t errsize)
 	if (!json_is_object(obj))
 		return fail(err, errsize, "not a JSON object");
 	memset(j, 0, sizeof(*j));
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		if (!strcmp(key, "id")) {
 			if (!json_is_integer(v) || json_integer_value(v) <= 0)
 				return fail(err, errsize, "id is not a positive integer");
@@ -183,11 +201,16 @@ joke_from_json(const json_t *obj, struct joke *j, char *err, size_t errsize)
 				return fail(err, errsize, "fetched_at is not a UTC time");
 			memcpy(j->fetched_at, json_string_value(v), JOKE_TIME_LEN + 1);
 			have |= 8;
+		} else if (!strcmp(key, "category")) {
+			if (set_category(v, j) < 0)
+				return fail(err, errsize, "category is not a category name");
 		}
 		/* other members are a newer writer's: ignored, so it can add them safely */
 	}
 	if (have != 15)
 		return fail(err, errsize, "missing key");
+	if (j->category[0] == '\0')
+		memcpy(j->category, CATEGORY_DEFAULT, sizeof(CATEGORY_DEFAULT));
 	return 0;
 }
 

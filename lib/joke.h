@@ -1,11 +1,13 @@
 /* joke.h - the joke record every part agrees on, its limits and its JSON.
  *
  * Wire shape (notify line, WebSocket message body, JSON API):
- *   {"id":42,"text":"…","source":"chucknorris","fetched_at":"2026-11-24T10:00:15Z"}
+ *   {"id":42,"text":"…","source":"chucknorris","category":"chuck","fetched_at":"2026-11-24T10:00:15Z"}
  * A two-part joke is one text with setup and punchline separated by one '\n'.
  */
 #ifndef JOKES_JOKE_H
 #define JOKES_JOKE_H
+
+#include "category.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -20,6 +22,7 @@
 struct joke {
 	int64_t id; /* > 0 once stored */
 	char source[JOKE_SOURCE_MAX + 1];
+	char category[CATEGORY_NAME_MAX + 1]; /* one of lib/category.h's names */
 	char source_id[JOKE_SOURCE_ID_MAX + 1];
 	char fetched_at[JOKE_TIME_LEN + 1];
 	char text[JOKE_TEXT_MAX + 1];
@@ -67,8 +70,11 @@ int joke_dump(const struct joke *j, char *buf, size_t size);
  * Fill j from a JSON object that has every one of the record's keys with valid
  * values (id > 0, source name, text 1..JOKE_TEXT_MAX bytes of UTF-8 without
  * NUL, fetched_at time). Members it does not know are ignored (a newer writer
- * may add some), a known one of the wrong type is refused. Returns 0, or -1
- * with a short reason in err.
+ * may add some), a known one of the wrong type is refused. "category" may be
+ * missing (a writer older than categories): the joke is then CATEGORY_DEFAULT;
+ * a well-formed name this program does not know (a newer vocabulary's) is read
+ * as CATEGORY_DEFAULT too, anything else ([a-z-], 1..CATEGORY_NAME_MAX) is
+ * refused. Returns 0, or -1 with a short reason in err.
  */
 int joke_from_json(const json_t *obj, struct joke *j, char *err, size_t errsize);
 

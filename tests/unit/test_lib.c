@@ -1,10 +1,12 @@
 /* test_lib.c - lib/: config, joke record and JSON, database. */
+#include "category.h"
 #include "config.h"
 #include "db.h"
 #include "joke.h"
 #include "log.h"
 #include "unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -24,7 +26,10 @@ test_utf8(void)
 static void
 test_json(void)
 {
-	struct joke j = {.id = 42, .source = "chucknorris", .fetched_at = "2026-11-24T10:00:15Z"};
+	struct joke j = {.id = 42,
+	                 .source = "chucknorris",
+	                 .category = "chuck",
+	                 .fetched_at = "2026-11-24T10:00:15Z"};
 	struct joke back;
 	char buf[NOTIFY_LINE_MAX], err[64];
 	int n;
@@ -33,34 +38,71 @@ test_json(void)
 	n = joke_dump(&j, buf, sizeof(buf));
 	CHECK(n > 0);
 	CHECK(strcmp(buf, "{\"id\":42,\"text\":\"<script>\\\"quote\\\"\\nline two\","
-			  "\"source\":\"chucknorris\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}") == 0);
+	                  "\"source\":\"chucknorris\",\"category\":\"chuck\","
+	                  "\"fetched_at\":\"2026-11-24T10:00:15Z\"}") == 0);
 	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) == 0);
-	CHECK(back.id == 42 && strcmp(back.text, j.text) == 0);
+	CHECK(back.id == 42 && strcmp(back.text, j.text) == 0 &&
+	      strcmp(back.category, "chuck") == 0);
+
+	/* a record from before categories is a "misc" joke; a newer vocabulary's name too */
+	n = snprintf(buf, sizeof(buf),
+	             "{\"id\":1,\"text\":\"x\",\"source\":\"a\","
+	             "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) == 0 &&
+	      strcmp(back.category, "misc") == 0);
+	n = snprintf(buf, sizeof(buf),
+	             "{\"id\":1,\"text\":\"x\",\"source\":\"a\","
+	             "\"category\":\"limerick\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) == 0 &&
+	      strcmp(back.category, "misc") == 0);
+	n = snprintf(buf, sizeof(buf),
+	             "{\"id\":1,\"text\":\"x\",\"source\":\"a\","
+	             "\"category\":\"dad\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
+	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) == 0 &&
+	      strcmp(back.category, "dad") == 0);
+	static const char *const bad_category[] = {
+	    "\"\"",        "\"Dad\"", "\"a b\"", "1", "null", "[\"dad\"]", "\"abcdefghijklmnop\"",
+	    "\"d\\u0000\""};
+	for (size_t i = 0; i < sizeof(bad_category) / sizeof(bad_category[0]); i++) {
+		n = snprintf(buf, sizeof(buf),
+		             "{\"id\":1,\"text\":\"x\",\"source\":\"a\",\"category\":%s,"
+		             "\"fetched_at\":\"2026-11-24T10:00:15Z\"}",
+		             bad_category[i]);
+		CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
+	}
 
 	CHECK(joke_parse_line("nope", 4, &back, err, sizeof(err)) < 0);
 	CHECK(joke_parse_line("[1]", 3, &back, err, sizeof(err)) < 0);
 	CHECK(joke_parse_line("{\"id\":1}", 8, &back, err, sizeof(err)) < 0);
-	n = snprintf(buf, sizeof(buf), "{\"id\":0,\"text\":\"x\",\"source\":\"a\","
+	n = snprintf(buf, sizeof(buf),
+	             "{\"id\":0,\"text\":\"x\",\"source\":\"a\","
 				       "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
 	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
-	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\",\"source\":\"A!\","
+	n = snprintf(buf, sizeof(buf),
+	             "{\"id\":1,\"text\":\"x\",\"source\":\"A!\","
 				       "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
 	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
-	/* a member it does not know is a newer writer's: ignored; a known one of a wrong type is not */
-	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\",\"source\":\"a\","
+	/* a member it does not know is a newer writer's: ignored; a known one of a wrong type is
+	 * not */
+	n = snprintf(buf, sizeof(buf),
+	             "{\"id\":1,\"text\":\"x\",\"source\":\"a\","
 				       "\"fetched_at\":\"2026-11-24T10:00:15Z\",\"extra\":{\"a\":[1]}}");
 	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) == 0 && back.id == 1 &&
 	      strcmp(back.text, "x") == 0);
-	n = snprintf(buf, sizeof(buf), "{\"id\":\"1\",\"text\":\"x\",\"source\":\"a\","
+	n = snprintf(buf, sizeof(buf),
+	             "{\"id\":\"1\",\"text\":\"x\",\"source\":\"a\","
 				       "\"fetched_at\":\"2026-11-24T10:00:15Z\",\"extra\":1}");
 	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
-	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":[\"x\"],\"source\":\"a\","
+	n = snprintf(buf, sizeof(buf),
+	             "{\"id\":1,\"text\":[\"x\"],\"source\":\"a\","
 				       "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
 	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
-	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\",\"source\":\"a\","
+	n = snprintf(buf, sizeof(buf),
+	             "{\"id\":1,\"text\":\"x\",\"source\":\"a\","
 				       "\"fetched_at\":null}");
 	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
-	n = snprintf(buf, sizeof(buf), "{\"id\":1,\"text\":\"x\\u0000y\",\"source\":\"a\","
+	n = snprintf(buf, sizeof(buf),
+	             "{\"id\":1,\"text\":\"x\\u0000y\",\"source\":\"a\","
 				       "\"fetched_at\":\"2026-11-24T10:00:15Z\"}");
 	CHECK(joke_parse_line(buf, (size_t)n, &back, err, sizeof(err)) < 0);
 	CHECK(joke_parse_line(buf, NOTIFY_LINE_MAX + 1, &back, err, sizeof(err)) < 0);
@@ -138,6 +180,38 @@ test_config(void)
 	CHECK(config_load(&cfg, CONFIG_FCGI, &argc, argv) == EX_CONFIG);
 }
 
+static void
+test_category(void)
+{
+	unsigned m = 0;
+	char err[160], out[CATEGORY_LIST_MAX + 1];
+
+	CHECK(category_index("knock-knock", 11) == 3 && category_index("knock", 5) == -1);
+	CHECK(category_valid("misc") && !category_valid("Misc") && !category_valid(""));
+	CHECK(category_bit("programming") == 1 && category_bit("nope") == 0);
+	CHECK(strlen(category_name(CATEGORY_COUNT - 1)) <= CATEGORY_NAME_MAX &&
+	      category_name(CATEGORY_COUNT) == NULL && category_name(-1) == NULL);
+	CHECK(category_parse_list("dad", 3, &m, err, sizeof(err)) == 0 && m == 2);
+	CHECK(category_parse_list("Programming,DAD", 15, &m, err, sizeof(err)) == 0 && m == 3);
+	CHECK(category_format_list(m, out, sizeof(out)) == 15 &&
+	      strcmp(out, "programming,dad") == 0);
+	m = 77;
+	CHECK(category_parse_list("nope", 4, &m, err, sizeof(err)) < 0 && m == 77 &&
+	      strstr(err, "knock-knock") != NULL);
+	static const char *const bad[] = {
+	    "",         ",",    "dad,",  ",dad",  "dad,,pun",         "dad,dad",
+	    "dad, pun", " dad", "dad\n", "d%61d", "knock-knock-knock"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(category_parse_list(bad[i], strlen(bad[i]), &m, err, sizeof(err)) < 0);
+	char many[200] = "";
+	for (int i = 0; i < 20; i++) /* 20 values: a repeat at the ninth at the latest */
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s%s", i ? "," : "",
+		         category_name(i % CATEGORY_COUNT));
+	CHECK(category_parse_list(many, strlen(many), &m, err, sizeof(err)) < 0);
+	CHECK(category_parse_list(many, 200, &m, err, sizeof(err)) < 0); /* past the cap */
+	CHECK(category_parse_list("a", 0, &m, err, sizeof(err)) < 0);
+}
+
 static int
 collect(const struct joke *j, void *arg)
 {
@@ -194,6 +268,83 @@ test_db(void)
 	CHECK(db_open(path, DB_WRITE, &st) == NULL && st == DB_TOO_NEW);
 }
 
+static long
+count_of(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* A version-1 database (tests/data/schema-v1.sql) migrated to categories. */
+static void
+test_db_migrate(void)
+{
+	char path[256], sql[4096] = "";
+	enum db_status st;
+	struct joke j = {
+	    .source = "chucknorris", .source_id = "c9", .text = "new", .category = "pun"};
+	struct joke got;
+	FILE *f = fopen("tests/data/schema-v1.sql", "r");
+	sqlite3 *db;
+	size_t n;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	n = fread(sql, 1, sizeof(sql) - 1, f);
+	fclose(f);
+	sql[n] = '\0';
+	snprintf(path, sizeof(path), "%s/v1.db", unit_tmpdir());
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK &&
+	      sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_exec(
+	          db,
+	          "INSERT INTO jokes (source, source_id, text, text_key, fetched_at) VALUES"
+	          " ('icanhazdadjoke', 'a', 'dad one', 'dad one', '2026-01-01T00:00:00Z'),"
+	          " ('chucknorris', 'b', 'chuck one', 'chuck one', '2026-01-01T00:00:00Z'),"
+	          " ('official', 'c', 'other one', 'other one', '2026-01-01T00:00:00Z'),"
+	          " ('bundled', 'r1-0', 'bundled one', 'bundled one', '2026-01-01T00:00:00Z')",
+	          NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+
+	CHECK(db_open(path, DB_READ, &st) == NULL && st == DB_MISSING); /* older: not yet */
+	db = db_open(path, DB_WRITE, &st);
+	CHECK(db != NULL && st == DB_OK);
+	if (db == NULL)
+		return;
+	CHECK(count_of(db, "PRAGMA user_version") == DB_SCHEMA_VERSION);
+	CHECK(db_joke_get(db, 1, &got) == 1 && strcmp(got.category, "dad") == 0);
+	CHECK(db_joke_get(db, 2, &got) == 1 && strcmp(got.category, "chuck") == 0);
+	CHECK(db_joke_get(db, 3, &got) == 1 && strcmp(got.category, "misc") == 0);
+	CHECK(count_of(db, "SELECT n FROM category_counts WHERE category = 'misc'") == 2);
+	CHECK(count_of(db,
+	               "SELECT count(*) FROM source_state WHERE source = '@bundled-categories'") ==
+	      1);
+	CHECK(count_of(db, "SELECT count(*) FROM jokes_fts WHERE jokes_fts MATCH 'chuck'") == 1);
+	/* the counts follow inserts, category changes and deletes, in the writer's statement */
+	CHECK(db_insert_joke(db, &j, NULL) == 1 && j.id == 5);
+	CHECK(count_of(db, "SELECT n FROM category_counts WHERE category = 'pun'") == 1);
+	CHECK(sqlite3_exec(db, "UPDATE jokes SET category = 'spooky' WHERE id = 3", NULL, NULL,
+	                   NULL) == SQLITE_OK);
+	CHECK(count_of(db, "SELECT n FROM category_counts WHERE category = 'misc'") == 1);
+	CHECK(count_of(db, "SELECT n FROM category_counts WHERE category = 'spooky'") == 1);
+	CHECK(count_of(db, "SELECT count(*) FROM jokes_fts WHERE jokes_fts MATCH 'other'") == 1);
+	CHECK(sqlite3_exec(db, "DELETE FROM jokes WHERE id = 5", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(count_of(db, "SELECT n FROM category_counts WHERE category = 'pun'") == 0);
+	/* a joke with no or a foreign category is stored as the default */
+	snprintf(j.source_id, sizeof(j.source_id), "c10");
+	snprintf(j.category, sizeof(j.category), "nope");
+	CHECK(db_insert_joke(db, &j, NULL) == 1 && db_joke_get(db, j.id, &got) == 1 &&
+	      strcmp(got.category, "misc") == 0);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -203,5 +354,7 @@ main(void)
 	test_text_key();
 	test_config();
 	test_db();
+	test_category();
+	test_db_migrate();
 	return unit_done();
 }
