@@ -10,6 +10,11 @@
 #   lighttpd-main       a whole lighttpd.conf around it, everything inside PREFIX
 #   systemd-UNIT        proxy/systemd/UNIT.in (e.g. systemd-jokes-pushd.service)
 #   crontab             cron/jokes.crontab.in (BINDIR=...)
+# LIMIT_EXEMPT (nginx: geo lines "ADDRESS 1;" never rate-limited) defaults to
+# $JOKES_LIMIT_EXEMPT, empty for an installed site; the tests and benchmarks, which open
+# thousands of connections from loopback, set it to "127.0.0.0/8 1;".
+# TLS=on uncomments the nginx site's "#tls " lines (TLS_LISTEN, TLS_CERT, TLS_KEY), as a
+# user does by hand.
 # NAME=VALUE fills @NAME@. Defaults are those of an installed system; every @NAME@ left
 # unfilled is an error, so a template and this script cannot drift apart silently.
 set -eu
@@ -43,6 +48,11 @@ declare -A v=(
 	[FCGI_USER]=jokes-fcgi
 	[GROUP]=jokes
 	[WEB_GROUP]=www-data
+	[LIMIT_EXEMPT]=${JOKES_LIMIT_EXEMPT:-}
+	[TLS]=off
+	[TLS_LISTEN]=443
+	[TLS_CERT]=/etc/letsencrypt/live/example.org/fullchain.pem
+	[TLS_KEY]=/etc/letsencrypt/live/example.org/privkey.pem
 )
 for kv in "$@"; do
 	case $kv in
@@ -63,6 +73,7 @@ fi
 render() { # FILE: substitute every @NAME@ from v[]; fail on a name we do not know
 	local line out name rest
 	while IFS= read -r line || [ -n "$line" ]; do
+		[ "${v[TLS]}" = on ] && [[ $line == $'\t#tls '* ]] && line=$'\t'${line#$'\t#tls '}
 		out=
 		while [[ $line =~ @([A-Z_]+)@ ]]; do
 			name=${BASH_REMATCH[1]}

@@ -195,6 +195,8 @@ export class Stack {
 			USER_LINE: process.getuid() === 0 ? 'user root;' : '',
 			WORKERS: '1',
 			FCGI_PROCS: '1',
+			// many connections from loopback: the per-address limits are tested elsewhere
+			LIMIT_EXEMPT: process.env.JOKES_LIMIT_EXEMPT ?? '127.0.0.0/8 1;',
 			...extra,
 		};
 		const r = spawnSync(path.join(ROOT, 'tools/proxy-conf.sh'),
