@@ -138,11 +138,13 @@ $(O)/tests/%: $(O)/tests/unit/%.o $(O)/tests/unit/unit.o $(APP_LIBS)
 unit: $(UNIT_BINS)
 
 # --- fuzz targets (clang, libFuzzer): tests/fuzz/fuzz_*.c ----------------------
+# FUZZ_RUNS=N: N executions per target instead of FUZZ_SECS seconds (the long run: 10000000)
 FUZZ_SECS ?= 60
+FUZZ_RUNS ?=
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz:
 	@tools/deps.sh fuzz
-	tools/fuzz.sh $(FUZZ_SECS) $(FUZZ_SRC)
+	FUZZ_RUNS=$(FUZZ_RUNS) tools/fuzz.sh $(FUZZ_SECS) $(FUZZ_SRC)
 
 # --- the things people run ------------------------------------------------------
 deps:

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # tools/fuzz.sh SECONDS [tests/fuzz/fuzz_NAME.c ...] - build every libFuzzer target with clang
 # (-fsanitize=fuzzer,address,undefined) against the programs' archives built the same way in
-# build-fuzz/, then run each for SECONDS (default 60). A target's seed corpus is
+# build-fuzz/, then run each for SECONDS (default 60), or, with FUZZ_RUNS=N in the
+# environment, for N executions each (libFuzzer's -runs; no time limit). The targets' own
+# log lines (stderr) are dropped (-close_fd_mask=2); libFuzzer's and the sanitizers' reports
+# are kept. build-fuzz/summary.txt gets one line per target: executions, corpus, coverage. A target's seed corpus is
 # tests/fuzz/corpus/NAME/ (optional); new inputs go to build-fuzz/corpus/NAME/. Crashes, leaks
 # and timeouts fail the run; reproducers are left in build-fuzz/artifacts/NAME/.
 set -eu
@@ -23,6 +26,8 @@ make -s O=$O CC=clang SANITIZE=address,undefined \
 libs="$O/libfetch.a $O/libpushd.a $O/libfcgiapp.a $O/libjokes.a $(pkg-config --libs $pkgs) -lm"
 
 rc=0
+mkdir -p "$O"
+: >"$O/summary.txt"
 for src in "${targets[@]}"; do
 	name=$(basename "$src" .c)
 	name=${name#fuzz_}
@@ -32,15 +37,29 @@ for src in "${targets[@]}"; do
 		-fsanitize=fuzzer $san -o "$bin" "$src" $libs
 	seeds=()
 	[ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
-	echo "fuzz: $name for ${secs}s"
-	if ! ASAN_OPTIONS=detect_leaks=1 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=65536 -print_final_stats=1 -artifact_prefix="$O/artifacts/$name/" \
+	if [ -n "${FUZZ_RUNS:-}" ]; then
+		limit=(-runs="$FUZZ_RUNS")
+		echo "fuzz: $name for $FUZZ_RUNS runs"
+	else
+		limit=(-max_total_time="$secs")
+		echo "fuzz: $name for ${secs}s"
+	fi
+	start=$SECONDS
+	if ! ASAN_OPTIONS=detect_leaks=1 "$bin" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
+		-max_len=65536 -print_final_stats=1 -close_fd_mask=2 \
+		-artifact_prefix="$O/artifacts/$name/" \
 		"$O/corpus/$name" "${seeds[@]}" >"$O/fuzz/$name.log" 2>&1; then
 		echo "fuzz: $name FAILED (see $O/fuzz/$name.log and $O/artifacts/$name/)"
 		tail -n 30 "$O/fuzz/$name.log"
 		rc=1
 	else
-		echo "fuzz: $name ok, $(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$O/fuzz/$name.log" | grep -o '[0-9]*$') runs"
+		runs=$(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$O/fuzz/$name.log" | grep -o '[0-9]*$')
+		# the last status line: "#N  DONE  cov: C ft: F corp: K/SIZE ..."
+		cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$O/fuzz/$name.log" | tail -1)
+		corp=$(find "$O/corpus/$name" -type f | wc -l)
+		line="$name: $runs runs in $((SECONDS - start)) s, corpus $corp inputs, $cov"
+		echo "fuzz: $name ok, $line"
+		printf '%s\n' "$line" >>"$O/summary.txt"
 	fi
 done
 exit $rc
