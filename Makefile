@@ -153,12 +153,13 @@ deps:
 run: deps all
 	tools/run.sh $(PROXY) $(PORT)
 
-# make test: set-up, the normal build, unit tests again under ASan+UBSan, every test
+# make test: set-up, the normal build, the ASan+UBSan build (unit tests, and the daemons, which
+# tests/run.sh runs once more under a chosen set of program and end-to-end tests), every test
 # (make lint among them: tests/t_lint.sh).
 test:
 	@tools/deps.sh test
 	$(MAKE) all unit
-	$(MAKE) SANITIZE=address,undefined unit
+	$(MAKE) SANITIZE=address,undefined all unit
 	tests/run.sh
 
 bench:

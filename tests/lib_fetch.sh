@@ -6,7 +6,7 @@
 # PID in the EXIT trap.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-FETCH=${FETCH:-$ROOT/build/jokes-fetch}
+FETCH=${FETCH:-${JOKES_BUILD:-$ROOT/build}/jokes-fetch}
 # Debian's interpreter: a python3 earlier on PATH may be a slow wrapper script (pyenv shim).
 PY=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 . "$ROOT/tests/common.sh" jokes-fetch-test

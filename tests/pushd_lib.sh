@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BIN=${PUSHD_BIN:-$ROOT/build/jokes-pushd} # PUSHD_BIN: another build (build-san/) of it
+BIN=${PUSHD_BIN:-${JOKES_BUILD:-$ROOT/build}/jokes-pushd} # another build (build-san/): JOKES_BUILD
 . tests/common.sh jokes-pushd-test
 make -s build/jokes-pushd build/tools/pushd-dbput >/dev/null || { nok "build"; exit 1; }
 DBPUT=$ROOT/build/tools/pushd-dbput

@@ -56,6 +56,44 @@ for t in tests/e2e/*.mjs; do
 	want "$t" && run_one "$t" node "$t"
 done
 
+# Once more, the daemons' sanitized builds (build-san/: ASan + UBSan, make test builds them)
+# under the program and end-to-end tests that drive most of their code; any sanitizer report
+# of any process fails. SAN_TESTS= (empty) skips this; timing-bound tests are not in the list.
+SAN_TESTS=${SAN_TESTS-t_fetch_basic t_fetch_bad t_fetch_dedup t_fetch_redis t_fetch_migrate t_fcgi_cgi
+t_pushd_delivery t_pushd_badinput t_pushd_sse t_pushd_redis t_pushd_signals t_pushd_category
+pipeline sse categories}
+if [ -n "$SAN_TESTS" ] && [ -x build-san/jokes-pushd ] && [ -x build-san/jokes-fetch ] &&
+	[ -x build-san/jokes-fcgi ]; then
+	san_dir=$log_dir/sanitizer
+	mkdir -p "$san_dir"
+	export JOKES_BUILD=$PWD/build-san
+	export ASAN_OPTIONS=log_path=$san_dir/asan:detect_leaks=1 UBSAN_OPTIONS=log_path=$san_dir/ubsan:print_stacktrace=1
+	ran=0
+	for pat in $SAN_TESTS; do
+		for t in "tests/$pat.sh" "tests/e2e/$pat.mjs"; do
+			[ -f "$t" ] && want "$t" || continue
+			case $t in
+			*.sh) run_one "$t [sanitized]" bash "$t" ;;
+			*) run_one "$t [sanitized]" node "$t" ;;
+			esac
+			ran=$((ran + 1))
+		done
+	done
+	unset JOKES_BUILD ASAN_OPTIONS UBSAN_OPTIONS
+	if [ "$ran" -gt 0 ]; then
+		reports=$(find "$san_dir" -type f -size +0 | sort)
+		if [ -z "$reports" ]; then
+			echo "ok - no ASan or UBSan report from the sanitized daemons in $ran tests"
+			passed=$((passed + 1))
+		else
+			echo "not ok - sanitizer reports: $reports"
+			head -n 40 $reports
+			failed=$((failed + 1))
+			failures+=("sanitized daemons: reports in $san_dir")
+		fi
+	fi
+fi
+
 if [ ${#failures[@]} -gt 0 ]; then
 	echo
 	echo "Failures:"
