@@ -6,10 +6,13 @@
 #include "log.h"
 #include "unit.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
 static void
 test_utf8(void)
@@ -212,6 +215,54 @@ test_category(void)
 	CHECK(category_parse_list("a", 0, &m, err, sizeof(err)) < 0);
 }
 
+static void
+flood(int n)
+{
+	for (int i = 0; i < n; i++)
+		log_info("refused a request from Origin '%s' (%d)", "x", i);
+}
+
+/* Untrusted text stays on one line without escapes; a flooding call site is held back. */
+static void
+test_log(void)
+{
+	char path[256], buf[16384];
+	FILE *f;
+	size_t n;
+	int saved = dup(2), fd;
+
+	snprintf(path, sizeof(path), "%s/log.txt", unit_tmpdir());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	log_init("test_log", LOG_LEVEL_INFO);
+	log_warn("Origin '%s'", "evil\r\nforged: line\x1b[31m\xff\xc3\xa9");
+	flood(120);
+	struct timespec ts = {.tv_sec = 1, .tv_nsec = 100000000};
+	nanosleep(&ts, NULL); /* the next second */
+	log_error("after the flood");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	log_init("test_lib", LOG_LEVEL_ERROR);
+	f = fopen(path, "r");
+	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	CHECK(strstr(buf, "test_log: warn: Origin 'evil\\x0d\\x0aforged: line\\x1b[31m\\xff\xc3\xa9'\n") !=
+	      NULL);
+	CHECK(strstr(buf, "(49)\n") != NULL && strstr(buf, "(50)\n") == NULL); /* 50 a second */
+	CHECK(strstr(buf, "test_log: warn: 70 more lines like \"refused a request from Origin") !=
+	      NULL);
+	CHECK(strstr(buf, "test_log: error: after the flood\n") != NULL);
+	/* which comes after the summary */
+	CHECK(strstr(buf, "held back") != NULL &&
+	      strstr(buf, "held back") < strstr(buf, "after the flood"));
+}
+
 static int
 collect(const struct joke *j, void *arg)
 {
@@ -355,6 +406,7 @@ main(void)
 	test_config();
 	test_db();
 	test_category();
+	test_log();
 	test_db_migrate();
 	return unit_done();
 }
