@@ -7,13 +7,17 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 int
 lock_take(const char *path, int *exit_code)
 {
+	mode_t old = umask(022); /* 0644 whatever umask cron gave us */
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	umask(old);
 
 	if (fd < 0 && errno == EACCES) { /* flock needs no write access: leave it to the database */
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -197,7 +197,9 @@ open_socket(const char *path, int *fd)
 	}
 	if ((rc = clear_stale(path)) != 0)
 		return rc;
+	mode_t old = umask(0117); /* 0660 from bind() on, not only after the chmod */
 	*fd = FCGX_OpenSocket(path, 128);
+	umask(old);
 	if (*fd < 0) {
 		log_error("%s: cannot listen: %s", path, strerror(errno));
 		return EX_CANTCREAT;

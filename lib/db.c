@@ -163,6 +163,7 @@ open_write(const char *path, enum db_status *status)
 	sqlite3 *db = NULL;
 	struct stat st;
 	int created = stat(path, &st) < 0, persist = 1, rc;
+	mode_t old = umask(0137); /* 0640 from the start, whatever umask the caller has */
 
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK) {
@@ -173,7 +174,8 @@ open_write(const char *path, enum db_status *status)
 				  NULL, NULL, NULL);
 	}
 	if (rc == SQLITE_OK && created)
-		(void)chmod(path, 0640); /* -wal and -shm take the database's mode */
+		(void)chmod(path, 0640); /* SQLite makes it 0644; -wal and -shm take the database's mode */
+	umask(old);
 	if (rc == SQLITE_OK)
 		rc = migrate(db, path);
 	if (rc == -1) {
