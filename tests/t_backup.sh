@@ -13,20 +13,21 @@ db=$state/jokes.db
 run_fetch() { "$fetch_bin" --state-dir="$state" --fetch-sources=bundled --notify-socket="$tmp/n.sock" \
 	--log-level=error; }
 run_fetch 2>>"$tmp/fetch.err"
-count() { sqlite3 "$1" 'SELECT count(*) FROM jokes'; }
+count() { sqlite3 -cmd '.timeout 10000' "$1" 'SELECT count(*) FROM jokes'; }
 
 # a writer every 50 ms and a reader (the page) all along
 (while :; do run_fetch 2>>"$tmp/fetch.err"; echo $? >>"$tmp/fetch.rc"; sleep 0.05; done) &
 pids+=($!)
-(while :; do cgi "$db" >/dev/null; echo "$status" >>"$tmp/cgi.status"; done) &
+(log=$tmp/cgi.status tmp=$tmp/bg && mkdir -p "$tmp" && # its own files for cgi()
+	while :; do cgi "$db" >/dev/null; echo "$status" >>"$log"; done) &
 pids+=($!)
 sleep 0.5
 for how in backup vacuum; do
 	before=$(count "$db")
 	if [ $how = backup ]; then
-		sqlite3 "$db" ".backup '$tmp/$how.db'"
+		sqlite3 -cmd '.timeout 10000' "$db" ".backup '$tmp/$how.db'"
 	else
-		sqlite3 "$db" "VACUUM INTO '$tmp/$how.db'"
+		sqlite3 -cmd '.timeout 10000' "$db" "VACUUM INTO '$tmp/$how.db'"
 	fi
 	verdict $? "online $how: the command succeeds while jokes-fetch writes"
 	after=$(count "$db")
