@@ -32,17 +32,23 @@ static const struct category_row rows[] = {
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
+/* 1 when row r is for source and value (len bytes; NULL: the source's default row). */
+static int
+row_is(const struct category_row *r, const char *source, const char *value, size_t len)
+{
+	if (strcmp(r->source, source) != 0)
+		return 0;
+	if (r->value == NULL || value == NULL)
+		return r->value == value;
+	return strlen(r->value) == len && memcmp(r->value, value, len) == 0;
+}
+
 static const struct category_row *
 find(const char *source, const char *value, size_t len)
 {
-	for (size_t i = 0; i < NROWS; i++) {
-		if (strcmp(rows[i].source, source) != 0)
-			continue;
-		if (rows[i].value == NULL ? value == NULL
-					  : value != NULL && strlen(rows[i].value) == len &&
-						memcmp(rows[i].value, value, len) == 0)
+	for (size_t i = 0; i < NROWS; i++)
+		if (row_is(&rows[i], source, value, len))
 			return &rows[i];
-	}
 	return NULL;
 }
 
