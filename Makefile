@@ -71,7 +71,7 @@ $(O)/%.o: %.c $(O)/build-flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(O)/gen/%.o: $(O)/gen/%.c $(O)/build-flags
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Icron $(CFLAGS) -c -o $@ $<
 
 LIB_OBJ   := $(patsubst %.c,$(O)/%.o,$(wildcard lib/*.c))
 $(O)/libjokes.a: $(LIB_OBJ)
@@ -82,9 +82,10 @@ $(O)/libjokes.a: $(LIB_OBJ)
 FETCH_GEN := $(O)/gen/bundled_jokes.o
 FETCH_OBJ := $(patsubst %.c,$(O)/%.o,$(filter-out cron/main.c,$(wildcard cron/*.c))) \
 	$(if $(wildcard cron/bundled-jokes.txt),$(FETCH_GEN))
-$(O)/gen/bundled_jokes.c: cron/bundled-jokes.txt tools/embed-jokes.awk
+# each joke's category must be a name of lib/category.c's vocabulary, or the build fails
+$(O)/gen/bundled_jokes.c: cron/bundled-jokes.txt tools/embed-jokes.awk lib/category.c
 	@mkdir -p $(dir $@)
-	awk -f tools/embed-jokes.awk $< > $@.tmp && mv $@.tmp $@
+	awk -f tools/embed-jokes.awk lib/category.c $< > $@.tmp && mv $@.tmp $@
 $(O)/libfetch.a: $(FETCH_OBJ)
 	@mkdir -p $(dir $@); rm -f $@
 	$(AR) rcs $@ $^

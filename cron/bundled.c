@@ -82,21 +82,28 @@ random_below(uint32_t n)
 	return r % n;
 }
 
-/* Fill j from joke index i of round. */
-static int
-fill(struct joke *j, long round, size_t i)
+int
+bundled_text(size_t i, char *text, size_t size)
 {
-	const char *text = bundled_jokes[i];
+	const char *raw = bundled_jokes[i].text;
 	char err[64];
 
-	memset(j, 0, sizeof(*j));
-	memcpy(j->source, "bundled", sizeof("bundled"));
-	snprintf(j->source_id, sizeof(j->source_id), "r%ld-%zu", round, i);
-	if (text_clean(text, strlen(text), j->text, sizeof(j->text), err, sizeof(err)) < 0) {
+	if (text_clean(raw, strlen(raw), text, size, err, sizeof(err)) < 0) {
 		log_error("bundled joke %zu: %s", i, err);
 		return -1;
 	}
 	return 0;
+}
+
+/* Fill j from joke index i of round. */
+static int
+fill(struct joke *j, long round, size_t i)
+{
+	memset(j, 0, sizeof(*j));
+	memcpy(j->source, "bundled", sizeof("bundled"));
+	snprintf(j->source_id, sizeof(j->source_id), "r%ld-%zu", round, i);
+	snprintf(j->category, sizeof(j->category), "%s", bundled_jokes[i].category);
+	return bundled_text(i, j->text, sizeof(j->text));
 }
 
 int

@@ -18,8 +18,11 @@
 
 enum try_result { TRY_STORED, TRY_ONLY_DUPS, TRY_FAILED, TRY_RESTING, TRY_BUSY, TRY_DB, TRY_SKIPPED };
 
-/* How one request ended: a timeout is not retried in the same fetch. */
-enum request_result { REQ_OK, REQ_FAILED, REQ_TIMED_OUT, REQ_RESTING };
+/*
+ * How one request ended: a timeout is not retried in the same fetch; REQ_EXPLICIT is a good
+ * answer with a joke its source marks explicit, passed over like one already stored.
+ */
+enum request_result { REQ_OK, REQ_FAILED, REQ_TIMED_OUT, REQ_RESTING, REQ_EXPLICIT };
 
 /* What one source gave during one fetch. */
 struct attempt {
@@ -112,6 +115,7 @@ request(struct fetch *f, struct attempt *a, struct joke *j)
 	int64_t left = a->until - fetch_now_ms();
 	enum request_result rc = REQ_FAILED;
 	char err[160];
+	int parsed;
 
 	if (left < req.timeout_ms)
 		req.timeout_ms = left;
@@ -137,9 +141,12 @@ request(struct fetch *f, struct attempt *a, struct joke *j)
 		rc = REQ_RESTING;
 	} else if (resp.status < 200 || resp.status > 299)
 		snprintf(a->why, sizeof(a->why), "HTTP %ld", resp.status);
-	else if (a->src->parse(resp.body, resp.len, j, err, sizeof(err)) < 0)
+	else if ((parsed = a->src->parse(resp.body, resp.len, j, err, sizeof(err))) < 0)
 		snprintf(a->why, sizeof(a->why), "bad answer: %s", err);
-	else
+	else if (parsed == SOURCE_EXPLICIT) {
+		snprintf(a->why, sizeof(a->why), "%s", err);
+		rc = REQ_EXPLICIT;
+	} else
 		rc = REQ_OK;
 	http_response_free(&resp);
 	return rc;
@@ -148,7 +155,9 @@ request(struct fetch *f, struct attempt *a, struct joke *j)
 /*
  * Ask one network source, with retries and backoff, until a new joke, the limits or the end
  * of its share (a->until; deadline is the whole fetch's). A timeout is not retried: the time
- * a slow source took again would be taken from the sources after it.
+ * a slow source took again would be taken from the sources after it. A joke its source marks
+ * explicit is passed over as one already stored is (one info line each): the source works,
+ * so it is asked again up to FETCH_DUP_MAX answers in all, then the next source.
  */
 static enum try_result
 try_network(struct fetch *f, struct attempt *a, int64_t deadline, struct joke *j)
@@ -156,7 +165,7 @@ try_network(struct fetch *f, struct attempt *a, int64_t deadline, struct joke *j
 	/* A source with a tight published budget (official: 100/hour) is asked once per run. */
 	int once = a->src->min_interval_secs > 1;
 	long retries = once ? 0 : f->cfg->fetch_retries;
-	int tries = 0, dups = 0, rc;
+	int tries = 0, dups = 0, rc; /* dups: answers passed over (already stored, explicit) */
 
 	for (;;) {
 		int64_t left = a->until - fetch_now_ms();
@@ -175,6 +184,13 @@ try_network(struct fetch *f, struct attempt *a, int64_t deadline, struct joke *j
 			return TRY_RESTING;
 		if (got == REQ_TIMED_OUT)
 			return TRY_FAILED;
+		if (got == REQ_EXPLICIT) {
+			log_info("%s: joke %s not stored: its source marks it explicit (%s)",
+				 a->src->name, j->source_id, a->why);
+			if (++dups >= FETCH_DUP_MAX || once)
+				return TRY_ONLY_DUPS;
+			continue;
+		}
 		if (got == REQ_OK) {
 			rc = store(f, j, 1);
 			if (rc < 0)
@@ -328,7 +344,8 @@ fetch_run(struct fetch *f, int64_t deadline_ms, struct joke *j)
 		}
 	}
 	if (only_dups) {
-		log_info("nothing new: the sources answered only with jokes already stored");
+		log_info("nothing new: the sources answered only with jokes already stored or "
+			 "marked explicit");
 		return FETCH_NOTHING_NEW;
 	}
 	log_error("every source failed or is resting; nothing stored");

@@ -10,13 +10,13 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-#define FETCH_DUP_MAX 3	      /* answers already stored before a source is left */
+#define FETCH_DUP_MAX 3	      /* answers passed over (stored, explicit) before a source is left */
 #define FETCH_FAILS_TO_REST 3 /* consecutive failed runs before a source rests */
 #define FETCH_REST_MAX 3600   /* longest rest after failures, in seconds */
 
 enum fetch_result {
 	FETCH_STORED = 0,  /* one new joke committed (j->id set) */
-	FETCH_NOTHING_NEW, /* sources answered, but only with jokes already stored */
+	FETCH_NOTHING_NEW, /* sources answered, but only with jokes already stored or explicit */
 	FETCH_FAILED,	   /* every source failed or is resting */
 	FETCH_BUSY,	   /* the database stayed locked past the busy timeout */
 	FETCH_DB_ERROR,	   /* any other database error */

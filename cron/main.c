@@ -235,7 +235,7 @@ run(const struct config *cfg, const struct options *o)
 {
 	char lock_path[CONFIG_PATH_MAX + 32];
 	enum db_status status;
-	struct fetch f;
+	struct fetch f = {0}; /* fetch_free is safe before fetch_init */
 	sqlite3 *db;
 	int rc, lock_fd;
 
@@ -249,7 +249,9 @@ run(const struct config *cfg, const struct options *o)
 		close(lock_fd);
 		return db_status_exit(status);
 	}
-	if (fetch_init(&f, cfg, db, o->only) < 0)
+	if (bundled_set_categories(db, &status) < 0) /* once, after the migration to schema 2 */
+		rc = db_status_exit(status);
+	else if (fetch_init(&f, cfg, db, o->only) < 0)
 		rc = o->only ? EX_USAGE : EX_CONFIG;
 	else if (o->every > 0)
 		rc = run_slots(&f, cfg, o->every);

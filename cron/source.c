@@ -1,6 +1,7 @@
 /* source.c - the table of joke sources and the JSON helpers their parsers share. */
 #include "source.h"
 
+#include "category_map.h"
 #include "log.h"
 #include "text.h"
 
@@ -180,4 +181,82 @@ source_set_text(struct joke *j, const char *part1, size_t len1, const char *part
 	rc = text_clean(both, len1 + len2 + 1, j->text, sizeof(j->text), err, errsize);
 	free(both);
 	return rc < 0 ? -1 : 0;
+}
+
+/* v as a value worth looking up: a string of 1..CATEGORY_MAP_VALUE_MAX bytes, no NUL. */
+static const char *
+category_value(const json_t *v, size_t *len)
+{
+	const char *s;
+
+	if (!json_is_string(v))
+		return NULL;
+	s = json_string_value(v);
+	*len = json_string_length(v);
+	if (*len == 0 || *len > CATEGORY_MAP_VALUE_MAX || memchr(s, '\0', *len) != NULL)
+		return NULL;
+	return s;
+}
+
+static void
+set_category(struct joke *j, const char *name)
+{
+	snprintf(j->category, sizeof(j->category), "%s", name);
+}
+
+void
+source_set_category(struct joke *j, const json_t *v)
+{
+	const char *s;
+	size_t len;
+
+	if (v == NULL) {
+		set_category(j, category_map(j->source, NULL, 0));
+		return;
+	}
+	s = category_value(v, &len);
+	set_category(j, s ? category_map(j->source, s, len) : CATEGORY_DEFAULT);
+}
+
+void
+source_set_category_list(struct joke *j, const json_t *v)
+{
+	const char *s, *pick = NULL;
+	size_t n, len, pick_len = 0;
+
+	if (v == NULL) {
+		set_category(j, category_map(j->source, NULL, 0));
+		return;
+	}
+	n = json_is_array(v) ? json_array_size(v) : SOURCE_CATEGORY_LIST_MAX + 1;
+	if (n > SOURCE_CATEGORY_LIST_MAX) {
+		set_category(j, CATEGORY_DEFAULT);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		s = category_value(json_array_get(v, i), &len);
+		if (s == NULL) {
+			set_category(j, CATEGORY_DEFAULT);
+			return;
+		}
+		if (pick == NULL && category_map_known(j->source, s, len)) {
+			pick = s;
+			pick_len = len;
+		}
+	}
+	set_category(j, category_map(j->source, pick, pick_len));
+}
+
+int
+source_list_has(const json_t *v, const char *s)
+{
+	size_t n = json_is_array(v) ? json_array_size(v) : 0, len = strlen(s);
+
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(v, i);
+		if (json_is_string(e) && json_string_length(e) == len &&
+		    memcmp(json_string_value(e), s, len) == 0)
+			return 1;
+	}
+	return 0;
 }

@@ -10,9 +10,17 @@
 
 #define SOURCE_MAX 8
 
+/* What a parser returns besides -1 (refused). */
+enum source_parse_result {
+	SOURCE_OK = 0,	     /* a joke to store */
+	SOURCE_EXPLICIT = 1, /* a good joke its source marks explicit: not to be stored */
+};
+
 /*
  * A parser turns one HTTP body (len bytes, not NUL-terminated, hostile) into
- * j->source, j->source_id and the cleaned j->text. Returns 0, or -1 with a
+ * j->source, j->source_id, the cleaned j->text and j->category (from the source's own
+ * classification through cron/category_map.c; never outside the vocabulary). Returns
+ * SOURCE_OK, SOURCE_EXPLICIT with j filled and the source's mark in err, or -1 with a
  * short reason in err. It never reads past len and never keeps pointers.
  */
 typedef int (*source_parse_fn)(const char *body, size_t len, struct joke *j, char *err,
@@ -55,5 +63,23 @@ const char *source_string(const json_t *obj, const char *key, size_t *len, char 
 /* Clean text (or "part1\npart2" when part2 is not NULL) into j->text; 0 or -1 with err. */
 int source_set_text(struct joke *j, const char *part1, size_t len1, const char *part2,
 		    size_t len2, char *err, size_t errsize);
+
+/*
+ * j->category from a source's classification v, a JSON string (NULL: the member is missing):
+ * a string of 1..CATEGORY_MAP_VALUE_MAX bytes without NUL is looked up (category_map); a
+ * missing one is the source's default; any other type or length is CATEGORY_DEFAULT. It
+ * never refuses the joke: a joke is still good when its classification is not.
+ */
+void source_set_category(struct joke *j, const json_t *v);
+/*
+ * The same for an array of such strings (chucknorris.io's "categories"): the first element
+ * the table knows decides, else the source's default (also for [] or no member); not an
+ * array, more than SOURCE_CATEGORY_LIST_MAX elements, or one element that is not such a
+ * string: CATEGORY_DEFAULT.
+ */
+#define SOURCE_CATEGORY_LIST_MAX 16
+void source_set_category_list(struct joke *j, const json_t *v);
+/* 1 when v is an array with the string s among its elements (others ignored), else 0. */
+int source_list_has(const json_t *v, const char *s);
 
 #endif

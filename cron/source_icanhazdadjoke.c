@@ -1,4 +1,7 @@
-/* source_icanhazdadjoke.c - icanhazdadjoke.com (Accept: application/json): {"id","joke","status"}. */
+/*
+ * source_icanhazdadjoke.c - icanhazdadjoke.com (Accept: application/json): {"id","joke","status"};
+ * it serves dad jokes only and classifies none.
+ */
 #include "source.h"
 
 #include <string.h>
@@ -25,6 +28,7 @@ source_parse_icanhazdadjoke(const char *body, size_t len, struct joke *j, char *
 	text = source_string(root, "joke", &tlen, err, errsize);
 	if (text != NULL && source_set_id(j, json_object_get(root, "id"), err, errsize) == 0)
 		rc = source_set_text(j, text, tlen, NULL, 0, err, errsize);
+	source_set_category(j, NULL);
 out:
 	json_decref(root);
 	return rc;

@@ -1,9 +1,13 @@
 /*
- * source_jokeapi.c - JokeAPI v2: {"error":false,"type":"single","joke":"…","id":N,…} or
- * type "twopart" with "setup" and "delivery" (stored as two lines); {"error":true,…} on errors.
+ * source_jokeapi.c - JokeAPI v2: {"error":false,"category":"Programming","type":"single",
+ * "joke":"…","flags":{"explicit":false,…},"safe":true,"id":N,…} or type "twopart" with "setup"
+ * and "delivery" (stored as two lines); {"error":true,…} on errors. We ask with safe-mode;
+ * a joke that is not "safe": true, or whose flags.explicit is anything but false, is not
+ * stored.
  */
 #include "source.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int
@@ -30,6 +34,23 @@ parse_text(const json_t *root, struct joke *j, char *err, size_t errsize)
 	return -1;
 }
 
+/* SOURCE_EXPLICIT with the mark in err unless the answer says the joke is safe. */
+static int
+explicit_mark(const json_t *root, char *err, size_t errsize)
+{
+	const json_t *marked = json_object_get(json_object_get(root, "flags"), "explicit");
+
+	if (!json_is_true(json_object_get(root, "safe"))) {
+		snprintf(err, errsize, "\"safe\" is not true");
+		return SOURCE_EXPLICIT;
+	}
+	if (marked != NULL && !json_is_false(marked)) {
+		snprintf(err, errsize, "its flags.explicit is not false");
+		return SOURCE_EXPLICIT;
+	}
+	return SOURCE_OK;
+}
+
 int
 source_parse_jokeapi(const char *body, size_t len, struct joke *j, char *err, size_t errsize)
 {
@@ -48,6 +69,10 @@ source_parse_jokeapi(const char *body, size_t len, struct joke *j, char *err, si
 	}
 	if (source_set_id(j, json_object_get(root, "id"), err, errsize) == 0)
 		rc = parse_text(root, j, err, errsize);
+	if (rc == 0) {
+		source_set_category(j, json_object_get(root, "category"));
+		rc = explicit_mark(root, err, errsize);
+	}
 out:
 	json_decref(root);
 	return rc;

@@ -1,4 +1,7 @@
-/* source_official.c - Official Joke API: {"type":"…","setup":"…","punchline":"…","id":N}. */
+/*
+ * source_official.c - Official Joke API: {"type":"…","setup":"…","punchline":"…","id":N}; its
+ * "type" (general, programming, knock-knock, dad) is the joke's category.
+ */
 #include "source.h"
 
 #include <string.h>
@@ -20,6 +23,7 @@ source_parse_official(const char *body, size_t len, struct joke *j, char *err, s
 		punchline = source_string(root, "punchline", &plen, err, errsize);
 	if (punchline != NULL && source_set_id(j, json_object_get(root, "id"), err, errsize) == 0)
 		rc = source_set_text(j, setup, slen, punchline, plen, err, errsize);
+	source_set_category(j, json_object_get(root, "type"));
 	json_decref(root);
 	return rc;
 }

@@ -8,21 +8,32 @@ Standard library only. A threaded HTTP server on 127.0.0.1.
     ... [--notify-socket PATH]                   # also listen on a Unix socket and keep
                                                  # every line received (see GET /_notify)
 
-Endpoints, in the shapes of the real APIs (query strings are ignored):
+Endpoints, in the shapes of the real APIs (query strings are ignored), each with the API's own
+classification of the joke (chucknorris "categories", jokeapi "category", "flags" and "safe",
+official "type"; icanhazdadjoke has none):
     GET /chucknorris/jokes/random   {"id":"fake-cn-17","value":"Fake chucknorris joke 17",
                                      "categories":[],"icon_url":"…","url":"…","created_at":"…"}
     GET /icanhazdadjoke/            {"id":"fake-dad-17","joke":"Fake icanhazdadjoke joke 17","status":200}
-    GET /jokeapi/joke/Any           its odd requests {"error":false,"type":"single","joke":"…","id":17,…},
-                                    its even requests {"error":false,"type":"twopart","setup":"…",
-                                    "delivery":"…","id":18,…}
+    GET /jokeapi/joke/Any           its odd requests {"error":false,"category":"Misc","type":"single",
+                                    "joke":"…","flags":{"nsfw":false,…,"explicit":false},"id":17,
+                                    "safe":true,"lang":"en"},
+                                    its even requests the same with "type":"twopart","setup":"…",
+                                    "delivery":"…"
     GET /official/random_joke       {"type":"general","setup":"…","punchline":"…","id":17}
 By default every answer is a NEW joke (a counter gives a unique id and text; /_reset does
 not restart it, so ids never repeat within one fake, whatever a test stored before).
 
 Control:
-    POST /_control  {"source":"chucknorris"|"*", "mode":MODE, "text":"…", "hex":"…", "times":N}
+    POST /_control  {"source":"chucknorris"|"*", "mode":MODE, "text":"…", "hex":"…", "times":N,
+                     "category":VALUE, "explicit":true, "fields":{…}, "drop":["…"]}
         sets the behaviour of that source's (or every source's) next answers; with "times"
-        only the next N answers, then back to "ok". MODE is one of
+        only the next N answers, then back to "ok". In the modes ok, text and same the joke
+        object is then changed: "category" puts VALUE (any JSON: a string, a number, an array,
+        a 10 KB string…) in the source's classification field (chucknorris "categories",
+        jokeapi "category", official "type"); "explicit" marks the joke as the API would
+        (chucknorris: "categories":["explicit"]; jokeapi: "flags.explicit":true,
+        "safe":false); "fields" sets members as given (after the two above); "drop" removes
+        members. MODE is one of
         ok            a new joke each time
         text          exactly the joke "text" (new id each time); "hex" instead gives the
                       raw bytes of the text, put into the JSON string unescaped
@@ -110,7 +121,9 @@ def joke_object(source, n, text, hex_text, k=1):
     if source == "icanhazdadjoke":
         return {"id": "fake-dad-%d" % n, "joke": text, "status": 200}
     if source == "jokeapi":
-        base = {"error": False, "category": "Misc", "flags": {"nsfw": False},
+        base = {"error": False, "category": "Misc",
+                "flags": {"nsfw": False, "religious": False, "political": False,
+                          "racist": False, "sexist": False, "explicit": False},
                 "id": n, "safe": True, "lang": "en"}
         if k % 2 == 0 and RAW_MARK not in text and "\n" not in text and text.startswith("Fake"):
             base.update(type="twopart", setup="Fake jokeapi setup %d?" % n,
@@ -125,6 +138,24 @@ def joke_object(source, n, text, hex_text, k=1):
 
 TEXT_FIELD = {"chucknorris": "value", "icanhazdadjoke": "joke", "jokeapi": "joke",
               "official": "setup"}
+CATEGORY_FIELD = {"chucknorris": "categories", "jokeapi": "category", "official": "type"}
+KNOBS = ("category", "explicit", "fields", "drop")
+
+
+def customize(source, obj, m):
+    """The joke object with the knobs of control m applied (see /_control)."""
+    if "category" in m and source in CATEGORY_FIELD:
+        obj[CATEGORY_FIELD[source]] = m["category"]
+    if m.get("explicit"):
+        if source == "chucknorris":
+            obj["categories"] = ["explicit"]
+        elif source == "jokeapi":
+            obj["flags"] = dict(obj["flags"], explicit=True)
+            obj["safe"] = False
+    obj.update(m.get("fields") or {})
+    for k in m.get("drop") or ():
+        obj.pop(k, None)
+    return obj
 
 
 def encode(obj, hex_text):
@@ -172,12 +203,16 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError("unknown source %r" % source)
             if req.get("hex") is not None:
                 bytes.fromhex(req["hex"])
+            if not isinstance(req.get("fields") or {}, dict) or \
+                    not isinstance(req.get("drop") or [], list):
+                raise ValueError("fields is an object, drop a list")
         except (ValueError, AttributeError) as e:
             return self.send_body(400, json.dumps({"error": str(e)}).encode())
         with STATE.lock:
             for name in names:
                 STATE.modes[name] = {"mode": mode, "text": req.get("text"),
                                      "hex": req.get("hex"), "times": req.get("times")}
+                STATE.modes[name].update({k: req[k] for k in KNOBS if k in req})
         return self.send_body(200, b'{"ok":true}')
 
     def do_GET(self):
@@ -216,13 +251,13 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, source, n, k, m):
         mode = m["mode"]
         if mode == "same":
-            return self.send_body(200, encode(joke_object(source, 0, m.get("text") or
-                                                          "Fake %s joke, again" % source,
-                                                          None), None))
+            obj = joke_object(source, 0, m.get("text") or "Fake %s joke, again" % source, None)
+            return self.send_body(200, encode(customize(source, obj, m), None))
         text = m.get("text") if mode == "text" else None
         hex_text = m.get("hex") if mode == "text" else None
         obj = joke_object(source, n, text, hex_text, k)
         if mode in ("ok", "text"):
+            obj = customize(source, obj, m)
             return self.send_body(200, encode(obj, hex_text))
         if mode == "html":
             return self.send_body(200, b"<!DOCTYPE html><html><body><h1>Maintenance</h1>"

@@ -65,4 +65,18 @@ for row in db.execute(sys.argv[2], sys.argv[3:]):
 PY
 }
 count() { sql "SELECT count(*) FROM jokes${1:+ WHERE $1}"; }
+# bundled_category TEXT: the category cron/bundled-jokes.txt gives the joke TEXT (as stored:
+# "\n" a newline), nothing when the file has no such joke
+bundled_category() {
+	"$PY" - "$ROOT/cron/bundled-jokes.txt" "$1" <<'PY'
+import sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.startswith("#") or not line.strip():
+        continue
+    category, text = line.rstrip("\n").split("\t", 1)
+    if text.replace("\\n", "\n") == sys.argv[2]:
+        print(category)
+        break
+PY
+}
 newest() { sql "SELECT source || ':' || text FROM jokes ORDER BY id DESC LIMIT 1"; }

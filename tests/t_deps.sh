@@ -15,7 +15,7 @@ verdict $? "an unknown set is a usage error (64)"
 
 extra=
 for p in chromium fonts-noto-color-emoji clang libclang-rt-14-dev cppcheck clang-tidy wrk \
-	libnginx-mod-nchan gnuplot-nox nodejs npm libfcgi-bin strace redis-server; do
+	libnginx-mod-nchan gnuplot-nox nodejs npm libfcgi-bin strace redis-server sqlite3; do
 	grep -qx "$p" <<<"$run_set" && extra+="$p "
 done
 [ -z "$extra" ]
@@ -45,7 +45,7 @@ covered() { # PKG: listed, pulled in, or on every Debian system
 cmds="make gcc pkg-config ar nginx lighttpd spawn-fcgi curl flock /usr/bin/python3 cgi-fcgi pgrep redis-cli
 ps setpriv prlimit timeout strace chromium cppcheck clang-tidy systemd-analyze node npm awk sed grep
 getent sha256sum stat mktemp install dpkg-query dpkg-buildpackage dpkg-parsechangelog dh lintian dpkg-deb
-apt-get userdel groupdel redis-server"
+apt-get userdel groupdel redis-server sqlite3"
 bad=
 for c in $cmds; do
 	path=$(command -v "$c") || { bad+="$c(not installed) "; continue; }

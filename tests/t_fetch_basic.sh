@@ -56,9 +56,12 @@ line=$(curl -sf "$API/_notify" | "$PY" -c 'import json,sys; print(json.load(sys.
 check "one notify line, the record of the stored joke" "$PY" -c '
 import json, sys
 r = json.loads(sys.argv[1])
-assert sorted(r) == ["fetched_at", "id", "source", "text"], r
+assert sorted(r) == ["category", "fetched_at", "id", "source", "text"], r
 assert r["id"] == 1 and r["source"] == "chucknorris" and r["text"] == "Fake chucknorris joke 1", r
+assert r["category"] == "chuck", r  # its "categories" is [], as most chucknorris.io answers have
 ' "$line"
+check "the stored row has the category the notify line names" \
+	test "$(sql "SELECT category FROM jokes WHERE id = 1")" = chuck
 
 for s in icanhazdadjoke jokeapi official; do
 	run_fetch --source $s

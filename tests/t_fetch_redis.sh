@@ -25,13 +25,17 @@ check "the joke is in the stream under ID 1-0" test "$(ids)" = "1-0 "
 "$PY" - "$DB" "$(rcli --raw XRANGE "$S" - + | sed -n 2p)" "$(rcli --raw XRANGE "$S" - + | sed -n '3,$p')" <<'PY' >&2
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-row = db.execute("SELECT id, text, source, fetched_at FROM jokes WHERE id = 1").fetchone()
-want = {"id": row[0], "text": row[1], "source": row[2], "fetched_at": row[3]}
+row = db.execute("SELECT id, text, source, category, fetched_at FROM jokes WHERE id = 1").fetchone()
+want = {"id": row[0], "text": row[1], "source": row[2], "category": row[3], "fetched_at": row[4]}
 got = json.loads(sys.argv[3])
 print("field", sys.argv[2], "record", got)
 sys.exit(0 if sys.argv[2] == "joke" and got == want else 1)
 PY
-verdict $? "one field, joke, whose value is the stored record"
+verdict $? "one field, joke, whose value is the stored record (category included)"
+text=$(sql "SELECT text FROM jokes WHERE id = 1")
+check "the entry's category is the one the collection gives its text ($(bundled_category "$text"))" \
+	test -n "$(bundled_category "$text")" -a \
+	"$(rcli --raw XRANGE "$S" - + | sed -n '3,$p' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["category"])')" = "$(bundled_category "$text")"
 run_fetch; run_fetch
 check "each fetch adds its joke, ascending" test "$(ids)" = "1-0 2-0 3-0 "
 

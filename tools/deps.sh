@@ -32,8 +32,9 @@ deb="debhelper dpkg-dev lintian"
 # clang-tidy (make lint), systemd-analyze (package systemd); tests/t_deb.sh builds the package
 # (the deb set) and installs it (apt-get, dpkg, systemd-sysusers and systemd-tmpfiles: systemd);
 # redis-server for the Redis tests, which start their own on loopback (Debian's instance is
-# kept from starting, as nginx's is, by the policy-rc.d below); the sqlite3 shell (the backup
-# recipe of docs/deploy.md is tested as written) and openssl (a self-signed certificate for TLS).
+# kept from starting, as nginx's is, by the policy-rc.d below); the sqlite3 shell (the version-1
+# database the migration test starts from, tests/t_fetch_migrate.sh, and the backup recipe of
+# docs/deploy.md, tested as written) and openssl (a self-signed certificate for TLS).
 test="python3 curl libfcgi-bin procps util-linux strace chromium fonts-noto-color-emoji cppcheck clang-tidy systemd redis-server sqlite3 openssl $deb"
 bench="python3 curl procps wrk libnginx-mod-nchan gnuplot-nox strace redis-server"
 fuzz="clang libclang-rt-14-dev"

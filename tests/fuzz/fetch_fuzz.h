@@ -18,8 +18,14 @@ fetch_fuzz_one(source_parse_fn parse, const char *name, const uint8_t *data, siz
 
 	if (size > 256 * 1024) /* the fetcher never reads more than fetch_max_body (<= 1 MiB) */
 		return 0;
-	if (parse((const char *)data, size, &j, err, sizeof(err)) != 0)
+	int rc = parse((const char *)data, size, &j, err, sizeof(err));
+
+	if (rc < 0)
 		return 0;
+	if (rc != SOURCE_OK && rc != SOURCE_EXPLICIT)
+		__builtin_trap();
+	if (!category_valid(j.category)) /* never a name outside the vocabulary */
+		__builtin_trap();
 	len = strlen(j.text);
 	if (len == 0 || len > JOKE_TEXT_MAX || !utf8_valid(j.text, len) || strcmp(j.source, name))
 		__builtin_trap();

@@ -1,4 +1,8 @@
-/* test_fetch.c - jokes-fetch: text cleaning and UTF-8, the source parsers, Retry-After, lists. */
+/*
+ * test_fetch.c - jokes-fetch: text cleaning and UTF-8, the source parsers and their
+ * categories, Retry-After, lists.
+ */
+#include "../../cron/category_map.h"
 #include "../../cron/http.h"
 #include "joke.h"
 #include "log.h"
@@ -178,6 +182,74 @@ test_others(void)
 	CHECK(REFUSED(source_parse_official, "{\"setup\":\"s\",\"punchline\":\"p\",\"id\":-1}"));
 }
 
+/* The category parse gives body (strlen) with parser fn, or "refused" / "explicit". */
+static const char *
+category_of(source_parse_fn fn, const char *body)
+{
+	static struct joke j;
+	char err[128];
+	int rc = fn(body, strlen(body), &j, err, sizeof(err));
+
+	return rc < 0 ? "refused" : rc == SOURCE_EXPLICIT ? "explicit" : j.category;
+}
+
+#define CATEGORY_IS(fn, body, want) (strcmp(category_of(fn, body), want) == 0)
+
+static void
+test_category_map(void)
+{
+	CHECK(strcmp(category_map("jokeapi", "Programming", 11), "programming") == 0);
+	CHECK(strcmp(category_map("jokeapi", "Programmingx", 11), "programming") == 0); /* len */
+	CHECK(strcmp(category_map("jokeapi", "Dark", 4), "misc") == 0);
+	CHECK(strcmp(category_map("jokeapi", NULL, 0), "misc") == 0);
+	CHECK(strcmp(category_map("official", "knock-knock", 11), "knock-knock") == 0);
+	CHECK(strcmp(category_map("official", "dev", 3), "misc") == 0); /* chucknorris's value */
+	CHECK(strcmp(category_map("chucknorris", "dev", 3), "programming") == 0);
+	CHECK(strcmp(category_map("chucknorris", "food", 4), "chuck") == 0);
+	CHECK(strcmp(category_map("chucknorris", NULL, 0), "chuck") == 0);
+	CHECK(strcmp(category_map("icanhazdadjoke", NULL, 0), "dad") == 0);
+	CHECK(strcmp(category_map("bundled", "pun", 3), "misc") == 0); /* not a table source */
+	CHECK(category_map_known("chucknorris", "dev", 3) && !category_map_known("chucknorris", "food", 4));
+}
+
+static void
+test_categories(void)
+{
+	source_parse_fn cn = source_parse_chucknorris, ja = source_parse_jokeapi;
+
+	CHECK(CATEGORY_IS(cn, "{\"id\":\"a\",\"value\":\"x\",\"categories\":[]}", "chuck"));
+	CHECK(CATEGORY_IS(cn, "{\"id\":\"a\",\"value\":\"x\",\"categories\":[\"dev\"]}", "programming"));
+	CHECK(CATEGORY_IS(cn, "{\"id\":\"a\",\"value\":\"x\",\"categories\":[\"food\",\"dev\"]}",
+			  "programming"));
+	CHECK(CATEGORY_IS(cn, "{\"id\":\"a\",\"value\":\"x\",\"categories\":\"dev\"}", "misc"));
+	CHECK(CATEGORY_IS(cn, "{\"id\":\"a\",\"value\":\"x\",\"categories\":[\"dev\",7]}", "misc"));
+	CHECK(CATEGORY_IS(cn, "{\"id\":\"a\",\"value\":\"x\",\"categories\":[\"d\\u0000v\"]}", "misc"));
+	CHECK(CATEGORY_IS(cn, "{\"id\":\"a\",\"value\":\"x\"}", "chuck"));
+	CHECK(CATEGORY_IS(cn, "{\"id\":\"a\",\"value\":\"x\",\"categories\":[\"explicit\"]}", "explicit"));
+	CHECK(CATEGORY_IS(cn, "{\"id\":\"a\",\"value\":\"x\",\"categories\":[{},\"explicit\"]}",
+			  "explicit"));
+	CHECK(CATEGORY_IS(cn, "{\"id\":\"a\",\"value\":\"  \",\"categories\":[\"explicit\"]}",
+			  "refused")); /* a bad answer stays a bad answer */
+#define JA(members) "{\"error\":false,\"type\":\"single\",\"joke\":\"j\",\"id\":1," members "}"
+	CHECK(CATEGORY_IS(ja, JA("\"safe\":true,\"category\":\"Pun\""), "pun"));
+	CHECK(CATEGORY_IS(ja, JA("\"safe\":true,\"category\":\"Christmas\""), "christmas"));
+	CHECK(CATEGORY_IS(ja, JA("\"safe\":true,\"category\":42"), "misc"));
+	CHECK(CATEGORY_IS(ja, JA("\"safe\":true,\"category\":\"0123456789012345678901234567890123\""),
+			  "misc"));
+	CHECK(CATEGORY_IS(ja, JA("\"safe\":true,\"flags\":{\"explicit\":false}"), "misc"));
+	CHECK(CATEGORY_IS(ja, JA("\"safe\":false,\"category\":\"Pun\""), "explicit"));
+	CHECK(CATEGORY_IS(ja, JA("\"category\":\"Pun\""), "explicit"));
+	CHECK(CATEGORY_IS(ja, JA("\"safe\":true,\"flags\":{\"explicit\":true}"), "explicit"));
+	CHECK(CATEGORY_IS(ja, JA("\"safe\":true,\"flags\":{\"explicit\":null}"), "explicit"));
+#undef JA
+	CHECK(CATEGORY_IS(source_parse_official,
+			  "{\"type\":\"dad\",\"setup\":\"s\",\"punchline\":\"p\",\"id\":1}", "dad"));
+	CHECK(CATEGORY_IS(source_parse_official,
+			  "{\"type\":[\"dad\"],\"setup\":\"s\",\"punchline\":\"p\",\"id\":1}", "misc"));
+	CHECK(CATEGORY_IS(source_parse_icanhazdadjoke, "{\"id\":\"d\",\"joke\":\"j\",\"status\":200}",
+			  "dad"));
+}
+
 static void
 test_retry_after(void)
 {
@@ -215,6 +287,8 @@ main(void)
 	test_utf8_error();
 	test_chucknorris();
 	test_others();
+	test_category_map();
+	test_categories();
 	test_retry_after();
 	test_lists();
 	return unit_done();
