@@ -45,7 +45,7 @@ covered() { # PKG: listed, pulled in, or on every Debian system
 cmds="make gcc pkg-config ar nginx lighttpd spawn-fcgi curl flock /usr/bin/python3 cgi-fcgi pgrep redis-cli
 ps setpriv prlimit timeout strace chromium cppcheck clang-tidy systemd-analyze node npm awk sed grep
 getent sha256sum stat mktemp install dpkg-query dpkg-buildpackage dpkg-parsechangelog dh lintian dpkg-deb
-apt-get userdel groupdel redis-server sqlite3"
+apt-get userdel groupdel redis-server sqlite3 openssl"
 bad=
 for c in $cmds; do
 	path=$(command -v "$c") || { bad+="$c(not installed) "; continue; }
