@@ -6,6 +6,7 @@
 #include "fetch.h"
 #include "joke.h"
 #include "lock.h"
+#include "retention.h"
 #include "log.h"
 #include "notify.h"
 #include "publish.h"
@@ -170,8 +171,10 @@ one_fetch(struct fetch *f, const struct config *cfg, int64_t deadline_ms)
 	    notify_send(cfg->notify_socket, &j, (int)cfg->fetch_notify_timeout_ms) < 0)
 		log_warn("notify %s: %s; joke %lld is stored, jokes-pushd will catch up",
 			 cfg->notify_socket, strerror(errno), (long long)j.id);
-	if (r != FETCH_BUSY && r != FETCH_DB_ERROR)
+	if (r != FETCH_BUSY && r != FETCH_DB_ERROR) {
 		(void)publish_run(cfg, f->db);
+		(void)retention_run(f->db, cfg->fetch_keep_days);
+	}
 	switch (r) {
 	case FETCH_STORED:
 		if (cfg->fetch_fts_optimize_every > 0 && j.id % cfg->fetch_fts_optimize_every == 0) {

@@ -55,6 +55,7 @@ static const struct key keys[] = {
 	INT(fetch_window_secs, CONFIG_FETCH, 1, 3600, "60", "period that --every divides into slots (cron's minute)"),
 	INT(fetch_fts_optimize_every, CONFIG_FETCH, 0, 1000000000, "4096", "merge the search index into one b-tree after every this many jokes (0: never)"),
 	INT(fetch_redis_timeout_ms, CONFIG_FETCH, 10, 60000, "1000", "Redis connect timeout, and the longest wait for each command"),
+	INT(fetch_keep_days, CONFIG_FETCH, 0, 36500, "0", "remove jokes fetched more than this many days ago, oldest first (0: keep every joke)"),
 	INT(fetch_redis_maxlen, CONFIG_FETCH, 1, 10000000, "1000", "entries the Redis stream keeps (XADD MAXLEN ~), and the most one backfill adds"),
 
 	STR(pushd_listen, CONFIG_PUSHD, "unix:/run/jokes/ws.sock", "WebSocket listener: HOST:PORT or unix:PATH"),

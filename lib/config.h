@@ -63,6 +63,7 @@ struct config {
 	long fetch_window_secs; /* --every divides this period (cron's minute) */
 	long fetch_fts_optimize_every; /* optimize the FTS5 index when a stored id is a multiple */
 	long fetch_redis_timeout_ms;   /* connect, and each command */
+	long fetch_keep_days;	       /* remove jokes older than this many days; 0 keeps all */
 	long fetch_redis_maxlen;       /* XADD ... MAXLEN ~ this, and the most one backfill adds */
 
 	/* jokes-pushd */
