@@ -9,15 +9,42 @@
 
 #define COLS "j.id, j.source, j.source_id, j.text, j.fetched_at, j.category" /* DB_JOKE_COLUMNS */
 
+/*
+ * Filtered lists walk the index jokes_category(category, id), so a page costs the same
+ * whatever the category's share and however deep the page: one category is one range of
+ * the index; several are one LIMITed arm per category (slots ?3..?10, NULL for unused
+ * ones, which match nothing without a seek), merged by id. Each arm sorts at most LIMIT
+ * rows (SQLite does not see that a subquery's ORDER BY already matches the merge).
+ */
+#define SLOT_FIRST 3
+#define ARM(n, op, dir)                                                                   \
+	"SELECT * FROM (SELECT " COLS " FROM jokes j WHERE j.category = ?" #n " AND j.id " op \
+	" ?1 ORDER BY j.id " dir " LIMIT ?2)"
+#define ARMS(op, dir)                                                                     \
+	ARM(3, op, dir) " UNION ALL " ARM(4, op, dir) " UNION ALL " ARM(5, op, dir)       \
+	" UNION ALL " ARM(6, op, dir) " UNION ALL " ARM(7, op, dir) " UNION ALL "         \
+	ARM(8, op, dir) " UNION ALL " ARM(9, op, dir) " UNION ALL " ARM(10, op, dir)      \
+	" ORDER BY 1 " dir " LIMIT ?2"
+#define SEARCH_FROM                                                                       \
+	"SELECT " COLS ", highlight(jokes_fts, 0, char(1), char(2))"                      \
+	" FROM jokes_fts JOIN jokes j ON j.id = jokes_fts.rowid"                          \
+	" WHERE jokes_fts MATCH ?3 AND jokes_fts.rowid < ?1"
+
 static const char *const sql[ST_COUNT] = {
 	[ST_NEWEST] = "SELECT id, fetched_at FROM jokes ORDER BY id DESC LIMIT 1",
 	[ST_BEFORE] = "SELECT " COLS " FROM jokes j WHERE j.id < ?1 ORDER BY j.id DESC LIMIT ?2",
 	[ST_SINCE] = "SELECT " COLS " FROM jokes j WHERE j.id > ?1 ORDER BY j.id ASC LIMIT ?2",
 	[ST_GET] = "SELECT " COLS " FROM jokes j WHERE j.id = ?1 AND ?2 > 0",
-	[ST_SEARCH] = "SELECT " COLS ", highlight(jokes_fts, 0, char(1), char(2))"
-		      " FROM jokes_fts JOIN jokes j ON j.id = jokes_fts.rowid"
-		      " WHERE jokes_fts MATCH ?3 AND jokes_fts.rowid < ?1"
-		      " ORDER BY jokes_fts.rowid DESC LIMIT ?2",
+	[ST_SEARCH] = SEARCH_FROM " ORDER BY jokes_fts.rowid DESC LIMIT ?2",
+	[ST_COUNTS] = "SELECT category, n FROM category_counts",
+	[ST_CAT_BEFORE] = "SELECT " COLS " FROM jokes j WHERE j.category = ?3 AND j.id < ?1"
+			  " ORDER BY j.id DESC LIMIT ?2",
+	[ST_CAT_SINCE] = "SELECT " COLS " FROM jokes j WHERE j.category = ?3 AND j.id > ?1"
+			 " ORDER BY j.id ASC LIMIT ?2",
+	[ST_CATS_BEFORE] = ARMS("<", "DESC"),
+	[ST_CATS_SINCE] = ARMS(">", "ASC"),
+	[ST_CATS_SEARCH] = SEARCH_FROM " AND j.category IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+				       " ORDER BY jokes_fts.rowid DESC LIMIT ?2",
 };
 
 void
@@ -117,6 +144,30 @@ store_newest(struct store *s, int64_t *id, char *fetched_at)
 	return 0;
 }
 
+/* s->counts and s->counts_sum from category_counts (8 rows). 0, or -1. */
+static int
+query_counts(struct store *s)
+{
+	sqlite3_stmt *st = s->st[ST_COUNTS];
+	int rc;
+
+	memset(s->counts, 0, sizeof(s->counts));
+	s->counts_sum = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		int i = name != NULL ? category_index(name, strlen(name)) : -1;
+
+		if (i >= 0)
+			s->counts[i] = (long)sqlite3_column_int64(st, 1);
+	}
+	for (int i = 0; i < CATEGORY_COUNT; i++)
+		s->counts_sum = s->counts_sum * 1000003u + (unsigned long)s->counts[i];
+	if (rc != SQLITE_DONE)
+		log_error("category counts: %s", sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int
 query_newest(struct store *s, int64_t *id, char *fetched_at)
 {
@@ -135,7 +186,9 @@ query_newest(struct store *s, int64_t *id, char *fetched_at)
 	if (rc != SQLITE_DONE)
 		log_error("newest joke: %s", sqlite3_errmsg(s->db));
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	return query_counts(s);
 }
 
 /* Step a bound statement, calling fn (or hit) per row. Count, or -1. */
@@ -174,27 +227,60 @@ walk(struct store *s, sqlite3_stmt *st, db_joke_fn fn, store_hit_fn hit, void *a
 	return n;
 }
 
-static int
-walk_range(struct store *s, enum store_stmt which, int64_t bound, int limit, db_joke_fn fn,
-	   void *arg)
+/* The names of cats into the slots from first on, one each; the rest stay NULL. */
+static void
+bind_categories(sqlite3_stmt *st, int first, unsigned cats)
 {
-	sqlite3_stmt *st = s->st[which];
+	for (int i = 0, slot = first; i < CATEGORY_COUNT; i++)
+		if (cats & (1u << i))
+			sqlite3_bind_text(st, slot++, category_name(i), -1, SQLITE_STATIC);
+}
+
+/* A mask that leaves some category out (0 and CATEGORY_ALL filter nothing)? */
+static int
+filtering(unsigned cats)
+{
+	cats &= CATEGORY_ALL;
+	return cats != 0 && cats != CATEGORY_ALL;
+}
+
+/* Exactly one bit set? */
+static int
+single(unsigned cats)
+{
+	return cats != 0 && (cats & (cats - 1)) == 0;
+}
+
+/* all: the unfiltered statement; one category; several. */
+static int
+walk_range(struct store *s, const enum store_stmt which[3], int64_t bound, unsigned cats,
+	   int limit, db_joke_fn fn, void *arg)
+{
+	int filtered = filtering(cats);
+	sqlite3_stmt *st = s->st[which[!filtered ? 0 : single(cats) ? 1 : 2]];
 
 	sqlite3_bind_int64(st, 1, bound);
 	sqlite3_bind_int(st, 2, limit);
+	if (filtered)
+		bind_categories(st, SLOT_FIRST, cats);
 	return walk(s, st, fn, NULL, arg);
 }
 
 int
-store_before(struct store *s, int64_t before, int limit, db_joke_fn fn, void *arg)
+store_before(struct store *s, int64_t before, unsigned cats, int limit, db_joke_fn fn,
+	     void *arg)
 {
-	return walk_range(s, ST_BEFORE, before > 0 ? before : INT64_MAX, limit, fn, arg);
+	static const enum store_stmt which[3] = {ST_BEFORE, ST_CAT_BEFORE, ST_CATS_BEFORE};
+
+	return walk_range(s, which, before > 0 ? before : INT64_MAX, cats, limit, fn, arg);
 }
 
 int
-store_since(struct store *s, int64_t since, int limit, db_joke_fn fn, void *arg)
+store_since(struct store *s, int64_t since, unsigned cats, int limit, db_joke_fn fn, void *arg)
 {
-	return walk_range(s, ST_SINCE, since, limit, fn, arg);
+	static const enum store_stmt which[3] = {ST_SINCE, ST_CAT_SINCE, ST_CATS_SINCE};
+
+	return walk_range(s, which, since, cats, limit, fn, arg);
 }
 
 static int
@@ -207,7 +293,8 @@ copy_one(const struct joke *j, void *arg)
 int
 store_get(struct store *s, int64_t id, struct joke *out)
 {
-	int n = walk_range(s, ST_GET, id, 1, copy_one, out);
+	static const enum store_stmt which[3] = {ST_GET, ST_GET, ST_GET};
+	int n = walk_range(s, which, id, 0, 1, copy_one, out);
 
 	return n < 0 ? -1 : n > 0;
 }
@@ -244,13 +331,16 @@ store_fts_query(const char *words, char *out, size_t size)
 }
 
 int
-store_search(struct store *s, const char *fts, int64_t before, int limit, store_hit_fn fn,
-	     void *arg)
+store_search(struct store *s, const char *fts, int64_t before, unsigned cats, int limit,
+	     store_hit_fn fn, void *arg)
 {
-	sqlite3_stmt *st = s->st[ST_SEARCH];
+	int filtered = filtering(cats);
+	sqlite3_stmt *st = s->st[filtered ? ST_CATS_SEARCH : ST_SEARCH];
 
 	sqlite3_bind_int64(st, 1, before > 0 ? before : INT64_MAX);
 	sqlite3_bind_int(st, 2, limit);
 	sqlite3_bind_text(st, 3, fts, -1, SQLITE_STATIC);
+	if (filtered)
+		bind_categories(st, 4, cats);
 	return walk(s, st, NULL, fn, arg);
 }
