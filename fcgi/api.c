@@ -101,7 +101,7 @@ next_url(const struct site *s, const struct query *q, int limit, const struct co
 	}
 	if (q->categories) {
 		buf_adds(&url, "&category=");
-		esc_url(&url, q->category, strlen(q->category));
+		buf_adds(&url, q->category); /* names and commas: nothing to percent-encode */
 	}
 	v = url.failed ? json_null() : json_string(url.p);
 	buf_free(&url);

@@ -30,7 +30,7 @@ list_url(struct buf *url, const struct site *s, unsigned cats)
 	if (cats != 0) {
 		category_format_list(cats, list, sizeof(list));
 		buf_adds(url, "?category=");
-		esc_url(url, list, strlen(list));
+		buf_adds(url, list); /* names and commas: nothing to percent-encode */
 	}
 }
 
