@@ -62,6 +62,32 @@ test_query_bad(void)
 }
 
 static void
+test_query_category(void)
+{
+	static const char *const bad[] = {
+		"category=", "category", "category=nope", "category=dad&category=dad",
+		"category=dad,dad", "category=dad,", "category=,dad", "category=dad,,pun",
+		"category=%ff%00", "category=dad%00", "category=dad+pun", "category=%zz",
+	};
+	struct query q;
+	const char *why;
+
+	CHECK(query_parse("category=programming", &q, &why) == 0 &&
+	      q.categories == category_bit("programming") && !strcmp(q.category, "programming"));
+	CHECK(query_parse("category=PUN,Dad&limit=3", &q, &why) == 0 &&
+	      q.categories == (category_bit("dad") | category_bit("pun")) &&
+	      !strcmp(q.category, "dad,pun") && q.limit == 3);
+	CHECK(query_parse("category=knock-knock%2Cmisc", &q, &why) == 0 &&
+	      !strcmp(q.category, "knock-knock,misc"));
+	CHECK(query_parse("before=5", &q, &why) == 0 && q.categories == 0 && q.category[0] == '\0');
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int refused = query_parse(bad[i], &q, &why) < 0;
+
+		CHECK_MSG(refused && strstr(why, category_known()) != NULL, bad[i]);
+	}
+}
+
+static void
 test_query_ids(void)
 {
 	int64_t id = 0;
@@ -135,6 +161,7 @@ main(void)
 {
 	test_query_good();
 	test_query_bad();
+	test_query_category();
 	test_query_ids();
 	test_escape();
 	test_fts();
