@@ -32,8 +32,9 @@ deb="debhelper dpkg-dev lintian"
 # clang-tidy (make lint), systemd-analyze (package systemd); tests/t_deb.sh builds the package
 # (the deb set) and installs it (apt-get, dpkg, systemd-sysusers and systemd-tmpfiles: systemd);
 # redis-server for the Redis tests, which start their own on loopback (Debian's instance is
-# kept from starting, as nginx's is, by the policy-rc.d below).
-test="python3 curl libfcgi-bin procps util-linux strace chromium fonts-noto-color-emoji cppcheck clang-tidy systemd redis-server $deb"
+# kept from starting, as nginx's is, by the policy-rc.d below); sqlite3 (the command line: the
+# category tests compare jokes-fcgi's answers with the database).
+test="python3 sqlite3 curl libfcgi-bin procps util-linux strace chromium fonts-noto-color-emoji cppcheck clang-tidy systemd redis-server $deb"
 bench="python3 curl procps wrk libnginx-mod-nchan gnuplot-nox strace redis-server"
 fuzz="clang libclang-rt-14-dev"
 
