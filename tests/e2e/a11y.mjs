@@ -1,8 +1,8 @@
 // a11y.mjs - axe-core (tests/node_modules/axe-core) in headless Chromium under nginx: no
 // WCAG 2.0/2.1 A and AA or best-practice violation on the newest jokes, a permalink, search
 // results, an older page, lists filtered by category, a 404, a 400 and the page of an empty
-// database, in light and dark; and no console error on page load (the icon, the assets, the WebSocket). A failure names each
-// rule and its nodes.
+// database, in light and dark; and no console error on page load (the icon, the assets, the
+// WebSocket). A failure names each rule and its nodes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, Stack, launchBrowser, reporter } from './lib/stack.mjs';
