@@ -34,15 +34,26 @@ list_url(struct buf *url, const struct site *s, unsigned cats)
 	}
 }
 
-/* An href="..." value: the list of cats, escaped once. */
+/* An href="..." value: the list of cats (names and commas, inert in HTML), the base escaped
+ * once; written in place, as every card has one. */
 static void
 list_href(struct buf *b, const struct site *s, unsigned cats)
 {
-	struct buf url = {0};
+	char list[CATEGORY_LIST_MAX + 1];
 
-	list_url(&url, s, cats);
-	esc_htmls(b, url.p ? url.p : "");
-	buf_free(&url);
+	esc_htmls(b, s->base);
+	buf_addc(b, '/');
+	if (cats == 0)
+		return;
+	buf_adds(b, "?category=");
+	for (int i = 0; i < CATEGORY_COUNT; i++) {
+		if (cats == 1u << i) { /* one category: no list to format */
+			buf_adds(b, category_name(i));
+			return;
+		}
+	}
+	category_format_list(cats, list, sizeof(list));
+	buf_adds(b, list);
 }
 
 void

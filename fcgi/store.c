@@ -10,21 +10,22 @@
 #define COLS "j.id, j.source, j.source_id, j.text, j.fetched_at, j.category" /* DB_JOKE_COLUMNS */
 
 /*
- * Filtered lists walk the index jokes_category(category, id), so a page costs the same
- * whatever the category's share and however deep the page: one category is one range of
- * the index; several are one LIMITed arm per category (slots ?3..?10, NULL for unused
- * ones, which match nothing without a seek), merged by id. Each arm sorts at most LIMIT
- * rows (SQLite does not see that a subquery's ORDER BY already matches the merge).
+ * A filtered list walks the index jokes_category(category, id): one cursor per category,
+ * each a range of the index in id order, merged here by id. A page then costs LIMIT steps
+ * (plus one per extra category) whatever the categories' share and however deep the page,
+ * with no sort. Measured against one statement (a UNION ALL of eight LIMITed arms, NULL
+ * for unused ones, merged by SQLite, which sorts each arm's rows in a temp b-tree): the
+ * same for one category, the page of two categories 3.5x slower than the unfiltered page
+ * (wrk, 100 000 jokes) where this merge is within 1.3x. What stays: each row is a seek
+ * from the index into the table, where the unfiltered page reads the table in order.
  */
-#define SLOT_FIRST 3
-#define ARM(n, op, dir)                                                                   \
-	"SELECT * FROM (SELECT " COLS " FROM jokes j WHERE j.category = ?" #n " AND j.id " op \
-	" ?1 ORDER BY j.id " dir " LIMIT ?2)"
-#define ARMS(op, dir)                                                                     \
-	ARM(3, op, dir) " UNION ALL " ARM(4, op, dir) " UNION ALL " ARM(5, op, dir)       \
-	" UNION ALL " ARM(6, op, dir) " UNION ALL " ARM(7, op, dir) " UNION ALL "         \
-	ARM(8, op, dir) " UNION ALL " ARM(9, op, dir) " UNION ALL " ARM(10, op, dir)      \
-	" ORDER BY 1 " dir " LIMIT ?2"
+static const char *const walk_sql[2] = {
+	[STORE_OLDER] = "SELECT " COLS " FROM jokes j WHERE j.category = ?3 AND j.id < ?1"
+			" ORDER BY j.id DESC LIMIT ?2",
+	[STORE_NEWER] = "SELECT " COLS " FROM jokes j WHERE j.category = ?3 AND j.id > ?1"
+			" ORDER BY j.id ASC LIMIT ?2",
+};
+
 #define SEARCH_FROM                                                                       \
 	"SELECT " COLS ", highlight(jokes_fts, 0, char(1), char(2))"                      \
 	" FROM jokes_fts JOIN jokes j ON j.id = jokes_fts.rowid"                          \
@@ -37,12 +38,6 @@ static const char *const sql[ST_COUNT] = {
 	[ST_GET] = "SELECT " COLS " FROM jokes j WHERE j.id = ?1 AND ?2 > 0",
 	[ST_SEARCH] = SEARCH_FROM " ORDER BY jokes_fts.rowid DESC LIMIT ?2",
 	[ST_COUNTS] = "SELECT category, n FROM category_counts",
-	[ST_CAT_BEFORE] = "SELECT " COLS " FROM jokes j WHERE j.category = ?3 AND j.id < ?1"
-			  " ORDER BY j.id DESC LIMIT ?2",
-	[ST_CAT_SINCE] = "SELECT " COLS " FROM jokes j WHERE j.category = ?3 AND j.id > ?1"
-			 " ORDER BY j.id ASC LIMIT ?2",
-	[ST_CATS_BEFORE] = ARMS("<", "DESC"),
-	[ST_CATS_SINCE] = ARMS(">", "ASC"),
 	[ST_CATS_SEARCH] = SEARCH_FROM " AND j.category IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
 				       " ORDER BY jokes_fts.rowid DESC LIMIT ?2",
 };
@@ -54,21 +49,37 @@ store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 		s->st[i] = NULL;
 	}
+	for (int d = 0; d < 2; d++) {
+		for (int i = 0; i < CATEGORY_COUNT; i++) {
+			sqlite3_finalize(s->walk[d][i]);
+			s->walk[d][i] = NULL;
+		}
+	}
 	db_close(s->db);
 	s->db = NULL;
 	s->have_newest = 0;
 }
 
 static int
+prepare(struct store *s, const char *text, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		log_error("%s: %s", s->path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
 prepare_all(struct store *s)
 {
-	for (int i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-				       NULL) != SQLITE_OK) {
-			log_error("%s: %s", s->path, sqlite3_errmsg(s->db));
+	for (int i = 0; i < ST_COUNT; i++)
+		if (prepare(s, sql[i], &s->st[i]) < 0)
 			return -1;
-		}
-	}
+	for (int d = 0; d < 2; d++)
+		for (int i = 0; i < CATEGORY_COUNT; i++)
+			if (prepare(s, walk_sql[d], &s->walk[d][i]) < 0)
+				return -1;
 	return 0;
 }
 
@@ -244,43 +255,113 @@ filtering(unsigned cats)
 	return cats != 0 && cats != CATEGORY_ALL;
 }
 
-/* Exactly one bit set? */
 static int
-single(unsigned cats)
+walk_plain(struct store *s, enum store_stmt which, int64_t bound, int limit, db_joke_fn fn,
+	   void *arg)
 {
-	return cats != 0 && (cats & (cats - 1)) == 0;
-}
-
-/* all: the unfiltered statement; one category; several. */
-static int
-walk_range(struct store *s, const enum store_stmt which[3], int64_t bound, unsigned cats,
-	   int limit, db_joke_fn fn, void *arg)
-{
-	int filtered = filtering(cats);
-	sqlite3_stmt *st = s->st[which[!filtered ? 0 : single(cats) ? 1 : 2]];
+	sqlite3_stmt *st = s->st[which];
 
 	sqlite3_bind_int64(st, 1, bound);
 	sqlite3_bind_int(st, 2, limit);
-	if (filtered)
-		bind_categories(st, SLOT_FIRST, cats);
 	return walk(s, st, fn, NULL, arg);
+}
+
+/* Start one cursor per category of cats; the live ones (a first row) into cur. Their count,
+ * or -1. */
+static int
+merge_start(struct store *s, enum store_dir dir, int64_t bound, unsigned cats, int limit,
+	    sqlite3_stmt **cur)
+{
+	int k = 0, used = 0;
+
+	for (int i = 0; i < CATEGORY_COUNT; i++) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (!(cats & (1u << i)))
+			continue;
+		st = s->walk[dir][used++];
+		sqlite3_bind_int64(st, 1, bound);
+		sqlite3_bind_int(st, 2, limit);
+		sqlite3_bind_text(st, 3, category_name(i), -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			cur[k++] = st;
+		else if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return k;
+}
+
+/* The cursor whose current id comes next in dir. */
+static int
+merge_pick(sqlite3_stmt *const *cur, int k, enum store_dir dir)
+{
+	int best = 0;
+
+	for (int i = 1; i < k; i++) {
+		int64_t a = sqlite3_column_int64(cur[i], 0), b = sqlite3_column_int64(cur[best], 0);
+
+		if (dir == STORE_OLDER ? a > b : a < b)
+			best = i;
+	}
+	return best;
+}
+
+/* A filtered keyset page: the cursors of merge_start merged by id. Count, or -1. */
+static int
+walk_merge(struct store *s, enum store_dir dir, int64_t bound, unsigned cats, int limit,
+	   db_joke_fn fn, void *arg)
+{
+	sqlite3_stmt *cur[CATEGORY_COUNT];
+	struct joke j;
+	int n = 0, rc = SQLITE_DONE;
+	int k = merge_start(s, dir, bound, cats, limit, cur);
+
+	if (k < 0)
+		rc = SQLITE_ERROR;
+	while (k > 0 && n < limit) {
+		int b = merge_pick(cur, k, dir);
+
+		db_row_joke(cur[b], &j);
+		n++;
+		if (fn != NULL && fn(&j, arg))
+			break;
+		rc = sqlite3_step(cur[b]);
+		if (rc == SQLITE_ROW)
+			continue;
+		if (rc != SQLITE_DONE)
+			break;
+		cur[b] = cur[--k];
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_warn("query: %s", sqlite3_errmsg(s->db));
+		n = -1;
+	}
+	for (int i = 0, used = __builtin_popcount(cats); i < used; i++) {
+		sqlite3_reset(s->walk[dir][i]);
+		sqlite3_clear_bindings(s->walk[dir][i]);
+	}
+	return n;
 }
 
 int
 store_before(struct store *s, int64_t before, unsigned cats, int limit, db_joke_fn fn,
 	     void *arg)
 {
-	static const enum store_stmt which[3] = {ST_BEFORE, ST_CAT_BEFORE, ST_CATS_BEFORE};
+	int64_t bound = before > 0 ? before : INT64_MAX;
 
-	return walk_range(s, which, before > 0 ? before : INT64_MAX, cats, limit, fn, arg);
+	if (!filtering(cats))
+		return walk_plain(s, ST_BEFORE, bound, limit, fn, arg);
+	return walk_merge(s, STORE_OLDER, bound, cats & CATEGORY_ALL, limit, fn, arg);
 }
 
 int
 store_since(struct store *s, int64_t since, unsigned cats, int limit, db_joke_fn fn, void *arg)
 {
-	static const enum store_stmt which[3] = {ST_SINCE, ST_CAT_SINCE, ST_CATS_SINCE};
-
-	return walk_range(s, which, since, cats, limit, fn, arg);
+	if (!filtering(cats))
+		return walk_plain(s, ST_SINCE, since, limit, fn, arg);
+	return walk_merge(s, STORE_NEWER, since, cats & CATEGORY_ALL, limit, fn, arg);
 }
 
 static int
@@ -293,8 +374,7 @@ copy_one(const struct joke *j, void *arg)
 int
 store_get(struct store *s, int64_t id, struct joke *out)
 {
-	static const enum store_stmt which[3] = {ST_GET, ST_GET, ST_GET};
-	int n = walk_range(s, which, id, 0, 1, copy_one, out);
+	int n = walk_plain(s, ST_GET, id, 1, copy_one, out);
 
 	return n < 0 ? -1 : n > 0;
 }

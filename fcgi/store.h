@@ -17,11 +17,11 @@
 
 enum store_stmt {
 	ST_NEWEST, ST_BEFORE, ST_SINCE, ST_GET, ST_SEARCH, ST_COUNTS,
-	ST_CAT_BEFORE, ST_CAT_SINCE,	/* one category: a keyset walk of jokes_category */
-	ST_CATS_BEFORE, ST_CATS_SINCE,	/* several: one LIMITed arm per slot, merged by id */
-	ST_CATS_SEARCH,			/* search, hits kept when their category is in the slots */
+	ST_CATS_SEARCH,	/* search, hits kept when their category is in the slots */
 	ST_COUNT
 };
+
+enum store_dir { STORE_OLDER, STORE_NEWER };
 
 #define STORE_RECHECK_MS 1000 /* newest id re-read at least this often */
 
@@ -29,6 +29,8 @@ struct store {
 	const char *path;
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	/* a keyset walk of jokes_category(category, id), one cursor per category of a filter */
+	sqlite3_stmt *walk[2][CATEGORY_COUNT];
 	/* the newest joke as last read, and the stamp of the -wal file then */
 	int64_t newest;
 	char newest_at[JOKE_TIME_LEN + 1];
