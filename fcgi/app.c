@@ -295,7 +295,7 @@ html_list(struct app *app, const struct req *r, const struct site *s, int ready,
 {
 	struct query q;
 	const char *why;
-	char tag[32];
+	char tag[48]; /* "a" + 18 digits + "-" + 16 hex digits */
 	int plain;
 
 	if (query_parse(r->query, &q, &why) < 0) {
@@ -380,7 +380,7 @@ api_route(struct app *app, const struct req *r, const struct site *s, const char
 	int kind;
 
 	if (rest[0] == '\0') {
-		char tag[32];
+		char tag[48]; /* "a" + 18 digits + "-" + 16 hex digits */
 
 		if (query_parse(r->query, &q, &why) < 0)
 			return api_error(out, 400, why);
