@@ -19,6 +19,8 @@ ids_of() { sql "SELECT id FROM jokes WHERE category IN ($1) ORDER BY id DESC"; }
 # tags: the category of every card, one per line
 tags() { grep -o '<a class="category" href="[^"]*">[a-z-]*</a>' "$tmp/b" | sed 's/.*">//; s/<.*//'; }
 
+check "--help names ?category=" bash -c "'$fcgi' --help | grep -q 'category=LIST'"
+
 # --- the page ---------------------------------------------------------------------------------
 cgi "$db" QUERY_STRING='category=programming&limit=10'
 check "page ?category=programming: 200, the 10 newest programming jokes" \
