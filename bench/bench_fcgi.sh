@@ -5,11 +5,14 @@
 #   (c) the same HTML as a static file served by nginx
 #   (d) /jokes/ through the shipped nginx configuration (proxy/nginx/jokes.conf.in, 1 s micro-cache)
 #   (d') /jokes/ with this script's own 1 s micro-cache (fastcgi_cache honouring max-age=1)
-# then, over BIG (1 000 000) jokes: the first page, a deep keyset page, and FTS5 search.
+# then, over BIG (1 000 000) jokes: the first page, a deep keyset page, and FTS5 search;
+# and the same pages filtered by ?category= (one category, two, search within one).
 # Targets: (a) >= 80 % of (b); (d) >= 50 % of (c); p99 of (a) <= 10 ms; deep page as fast as
-# the first; search p99 <= 20 ms. Env: DUR (10s), CONN (64), PROCS (4 FastCGI processes),
+# the first; search p99 <= 20 ms; a filtered page within 1.1x the time of the unfiltered one
+# (jokes_insert --generate gives joke i category i % 8: programming is one joke in 8). Env: DUR (10s), CONN (64), PROCS (4 FastCGI processes),
 # N (10000), BIG (1000000), BIG_DB (reuse a database made by tests/tools/jokes_insert),
-# ROUNDS (3 alternating (a)/(b) rounds after the main pass).
+# ROUNDS (3 alternating (a)/(b) rounds after the main pass), PART=category (only the
+# category cases over BIG, e.g. PART=category BIG=100000 DUR=3s for a quick look).
 set -eu
 # the load comes from loopback: outside the shipped site's per-address limits
 export JOKES_LIMIT_EXEMPT=${JOKES_LIMIT_EXEMPT-127.0.0.0/8 1;}
@@ -29,6 +32,8 @@ trap cleanup EXIT
 mkdir -p build/bench "$T/ng/logs" "$T/ng/tmp" "$T/www/jokes"
 
 gcc -O2 -std=c11 -o build/bench/fcgi_const bench/fcgi_const.c $(pkg-config --cflags --libs fcgi)
+gcc -O2 -std=c11 -D_GNU_SOURCE -Ilib -o build/bench/fcgi_render bench/fcgi_render.c build/libfcgiapp.a \
+	build/libjokes.a $(pkg-config --libs sqlite3 jansson fcgi)
 gcc -O2 -std=c11 -D_GNU_SOURCE -Ilib -o build/bench/jokes_insert tests/tools/jokes_insert.c \
 	build/libjokes.a $(pkg-config --libs sqlite3 jansson)
 build/bench/jokes_insert "$T/small.db" --generate "$N"
@@ -117,6 +122,54 @@ run() {
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else print v*1000 }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", 100 * a / b }'; }
 
+# The category filter over BIG: each filtered page right after its unfiltered twin, so both
+# see the same load; the ratio is of the time per request (unfiltered req/s / filtered).
+category_cases() {
+	local newest=$1
+	run "first page ?before=newest+1" "http://127.0.0.1:$Pf/jokes/?before=$((newest + 1))"
+	run "first page, ?category=programming" "http://127.0.0.1:$Pf/jokes/?category=programming&before=$((newest + 1))"
+	run "deep page ?before=200" "http://127.0.0.1:$Pf/jokes/?before=200"
+	run "deep page, ?category=programming" "http://127.0.0.1:$Pf/jokes/?category=programming&before=200"
+	run "first page, ?category=programming,dad" "http://127.0.0.1:$Pf/jokes/?category=programming,dad&before=$((newest + 1))"
+	run "deep page, ?category=programming,dad" "http://127.0.0.1:$Pf/jokes/?category=programming,dad&before=200"
+	run "API ?limit=100" "http://127.0.0.1:$Pf/jokes/api/jokes?limit=100"
+	run "API ?limit=100&category=programming" "http://127.0.0.1:$Pf/jokes/api/jokes?limit=100&category=programming"
+	run "search ?q=zebra" "http://127.0.0.1:$Pf/jokes/?q=zebra"
+	run "search ?q=zebra&category=programming" "http://127.0.0.1:$Pf/jokes/?q=zebra&category=programming"
+}
+# The same pairs as CPU time per request of jokes-fcgi's own work (bench/fcgi_render.c, one
+# process, no web server): steadier than req/s on a shared machine, and without the fixed
+# cost of nginx and FastCGI that dilutes a difference in the database read.
+render_cases() {
+	local newest=$1 first="/?before=$(($1 + 1))"
+	build/bench/fcgi_render "$big" "${RENDER_ROUNDS:-2000}" "$first" "$first&category=programming" \
+		"/?before=200" "/?before=200&category=programming" "$first&category=programming,dad" \
+		"/api/jokes?limit=100" "/api/jokes?limit=100&category=programming" \
+		"/?q=zebra" "/?q=zebra&category=programming" >"$T/render.out"
+	awk '{ us[NR] = $1; printf "cpu %-52s %8.1f us/request\n", $4, $1 }
+	END { printf "cpu filtered/unfiltered (target <= 1.1x): first %.2fx, deep %.2fx, two categories first %.2fx, API %.2fx, search within %.2fx\n",
+		us[2] / us[1], us[4] / us[3], us[5] / us[1], us[7] / us[6], us[9] / us[8] }' "$T/render.out"
+}
+ratio() { awk -v a="${rps[$1]}" -v b="${rps[$2]}" 'BEGIN { printf "%.2fx", b ? a / b : 0 }'; }
+category_targets() {
+	echo "filtered/unfiltered time per request (target <= 1.1x):" \
+		"first $(ratio "first page ?before=newest+1" "first page, ?category=programming")," \
+		"deep $(ratio "deep page ?before=200" "deep page, ?category=programming")," \
+		"two categories first $(ratio "first page ?before=newest+1" "first page, ?category=programming,dad")" \
+		"deep $(ratio "deep page ?before=200" "deep page, ?category=programming,dad")," \
+		"API $(ratio "API ?limit=100" "API ?limit=100&category=programming")," \
+		"search within $(ratio "search ?q=zebra" "search ?q=zebra&category=programming")"
+}
+big_newest() { curl -fs "http://127.0.0.1:$Pf/jokes/api/jokes?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jokes"][0]["id"])'; }
+if [ "${PART:-}" = category ]; then
+	echo "== $(date -u +%FT%TZ) wrk -t2 -c$CONN -d$DUR, $PROCS FastCGI processes, $(nproc) cores, over $(big_newest) jokes"
+	category_cases "$(big_newest)"
+	render_cases "$(big_newest)"
+	echo "== targets"
+	category_targets
+	exit 0
+fi
+
 echo "== $(date -u +%FT%TZ) wrk -t2 -c$CONN -d$DUR, $PROCS FastCGI processes, $N jokes, $(nproc) cores"
 run "(a) jokes-fcgi /jokes/" "http://127.0.0.1:$Pa/jokes/"
 run "(b) fcgi_const (ceiling)" "http://127.0.0.1:$Pb/jokes/"
@@ -124,7 +177,7 @@ run "(c) static file" "http://127.0.0.1:$Pc/jokes/"
 run "(d) shipped nginx config" "http://127.0.0.1:$Pd/jokes/"
 run "(d') 1 s micro-cache" "http://127.0.0.1:$Pe/jokes/"
 run "(a2) ?limit=20 (no page cache)" "http://127.0.0.1:$Pa/jokes/?limit=20"
-newest=$(curl -fs "http://127.0.0.1:$Pf/jokes/api/jokes?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jokes"][0]["id"])')
+newest=$(big_newest)
 # The state of the search index sets the cost of a search: say it (jokes-fetch keeps a few
 # b-trees; a database loaded in big transactions without the merge has more).
 btrees=$(python3 -c 'import sqlite3, sys
@@ -148,6 +201,8 @@ TC="-t1 -c1" run "search, one connection (service time)" "http://127.0.0.1:$Pf/j
 TC="-t1 -c1" run "(a) one connection (service time)" "http://127.0.0.1:$Pa/jokes/"
 run "search page 2 ?q=chuck&before=500000" "http://127.0.0.1:$Pf/jokes/?q=chuck&before=500000"
 run "API ?since=1&limit=100" "http://127.0.0.1:$Pf/jokes/api/jokes?since=1&limit=100"
+category_cases "$newest"
+render_cases "$newest"
 
 # (a) against (b) again, alternating, so both see the same load; the median ratio counts
 ratios=() p99s=()
@@ -167,3 +222,4 @@ echo "p99 (a) = $(ms "${p99["(a) jokes-fcgi /jokes/"]}") ms in the first pass; r
 echo "deep/first = $(pct "${rps["deep page ?before=25"]}" "${rps["first page ?before=newest+1"]}") % of the first page's req/s"
 echo "search p99 = $(ms "${p99["search ?q= (12 queries rotating)"]}") ms with $CONN connections, $(ms "${p99["search, one connection (service time)"]}") ms with one (target <= 20 ms)"
 echo "p99 (a) with one connection = $(ms "${p99["(a) one connection (service time)"]}") ms"
+category_targets

@@ -76,11 +76,12 @@ run_list(struct app *app, const struct query *q, int limit, struct collect *c)
 	if (q->has_q) {
 		if (store_fts_query(q->q, fts, sizeof(fts)) <= 0)
 			return 0;
-		return store_search(&app->store, fts, q->before, limit, collect_hit, c);
+		return store_search(&app->store, fts, q->before, q->categories, limit, collect_hit,
+				    c);
 	}
 	if (q->has_since)
-		return store_since(&app->store, q->since, limit, collect_one, c);
-	return store_before(&app->store, q->before, limit, collect_one, c);
+		return store_since(&app->store, q->since, q->categories, limit, collect_one, c);
+	return store_before(&app->store, q->before, q->categories, limit, collect_one, c);
 }
 
 /* The cursor of the following page, or NULL when this one was not full. */
@@ -97,6 +98,10 @@ next_url(const struct site *s, const struct query *q, int limit, const struct co
 	if (q->has_q) {
 		buf_adds(&url, "&q=");
 		esc_url(&url, q->q, strlen(q->q));
+	}
+	if (q->categories) {
+		buf_adds(&url, "&category=");
+		buf_adds(&url, q->category); /* names and commas: nothing to percent-encode */
 	}
 	v = url.failed ? json_null() : json_string(url.p);
 	buf_free(&url);
@@ -147,42 +152,59 @@ feed_entry(const struct joke *j, void *arg)
 	esc_htmls(b, s->base);
 	buf_addf(b, "/%lld\"/>\n<updated>", (long long)j->id);
 	esc_htmls(b, j->fetched_at);
-	buf_adds(b, "</updated>\n<content type=\"text\">");
+	buf_adds(b, "</updated>\n<category term=\"");
+	esc_htmls(b, category_valid(j->category) ? j->category : CATEGORY_DEFAULT);
+	buf_adds(b, "\"/>\n<content type=\"text\">");
 	esc_htmls(b, j->text);
 	buf_adds(b, "</content>\n</entry>\n");
 	return 0;
 }
 
+/* An absolute URL of this site: path, then ?category= when the feed is filtered. */
 static void
-feed_link(struct buf *b, const struct site *s, const char *rel, const char *type,
-	  const char *path)
+feed_url(struct buf *b, const struct site *s, const char *path, const char *category)
 {
-	buf_addf(b, "<link rel=\"%s\" type=\"%s\" href=\"", rel, type);
 	esc_htmls(b, s->url);
 	esc_htmls(b, s->base);
 	buf_adds(b, path);
+	if (category[0] != '\0') {
+		buf_adds(b, "?category=");
+		esc_htmls(b, category); /* names are [a-z-]: nothing to percent-encode */
+	}
+}
+
+static void
+feed_link(struct buf *b, const struct site *s, const char *rel, const char *type,
+	  const char *path, const char *category)
+{
+	buf_addf(b, "<link rel=\"%s\" type=\"%s\" href=\"", rel, type);
+	feed_url(b, s, path, category);
 	buf_adds(b, "\"/>\n");
 }
 
 void
-api_feed(struct app *app, const struct site *s, struct resp *out)
+api_feed(struct app *app, const struct site *s, const struct query *q, struct resp *out)
 {
 	struct buf *b = &out->body;
 	struct feed f = {s, b};
 
 	out->type = "application/atom+xml; charset=utf-8";
 	buf_adds(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-		    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>Jokes</title>\n<id>");
-	esc_htmls(b, s->url);
-	esc_htmls(b, s->base);
-	buf_adds(b, "/</id>\n");
-	feed_link(b, s, "self", "application/atom+xml", "/feed.atom");
-	feed_link(b, s, "alternate", "text/html", "/");
+		    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>Jokes");
+	if (q->categories) {
+		buf_adds(b, " · ");
+		esc_htmls(b, q->category);
+	}
+	buf_adds(b, "</title>\n<id>");
+	feed_url(b, s, "/", q->category);
+	buf_adds(b, "</id>\n");
+	feed_link(b, s, "self", "application/atom+xml", "/feed.atom", q->category);
+	feed_link(b, s, "alternate", "text/html", "/", q->category);
 	buf_adds(b, "<updated>");
 	esc_htmls(b, s->newest_at[0] ? s->newest_at : "1970-01-01T00:00:00Z");
 	buf_adds(b, "</updated>\n<author><name>jokes</name></author>\n");
 	if (app->store.db != NULL &&
-	    store_before(&app->store, 0, FEED_SIZE, feed_entry, &f) < 0)
+	    store_before(&app->store, 0, q->categories, FEED_SIZE, feed_entry, &f) < 0)
 		return api_error(out, 503, "database error");
 	buf_adds(b, "</feed>\n");
 }

@@ -217,7 +217,7 @@ html_since(struct app *app, const struct query *q, int limit,
 	if (rows == NULL)
 		return -1;
 	l->rows = rows;
-	n = store_since(&app->store, q->since, limit, list_one, l);
+	n = store_since(&app->store, q->since, q->categories, limit, list_one, l);
 	l->rows = NULL;
 	l->n = 0;
 	for (int i = n - 1; i >= 0; i--)
@@ -235,7 +235,20 @@ html_search(struct app *app, const struct site *s, const struct query *q, int li
 	(void)s;
 	if (store_fts_query(q->q, fts, sizeof(fts)) <= 0)
 		return 0;
-	return store_search(&app->store, fts, q->before, limit, list_hit, l);
+	return store_search(&app->store, fts, q->before, q->categories, limit, list_hit, l);
+}
+
+/* Is there a newer page? Filtered, the newest id overall says nothing: a page before an id
+ * has newer ones, a full page since an id may have. */
+static int
+newer_link(const struct query *q, const struct site *s, int search, int n, int limit,
+	   const struct list *l)
+{
+	if (search || n == 0)
+		return 0;
+	if (q->categories)
+		return q->before > 0 || (q->has_since && n == limit);
+	return l->first < s->newest;
 }
 
 /* Render a list page into b. The number of jokes shown, or -1 when a query failed. */
@@ -247,25 +260,31 @@ html_list_body(struct app *app, const struct site *s, const struct query *q, int
 	int search = q->has_q && strspn(q->q, " \t") < strlen(q->q);
 	int live = !q->before && !q->has_since && !search;
 	struct list l = {.b = b, .s = s};
+	char title[CATEGORY_LIST_MAX + 32];
 	int n = 0;
 
-	page_top(b, s, search ? "Search · Jokes" : "Jokes", q->has_q ? q->q : NULL, live);
+	snprintf(title, sizeof(title), "%s%s%s", search ? "Search · Jokes" : "Jokes",
+		 q->categories ? " · " : "", q->category);
+	page_top(b, s, title, q->has_q ? q->q : NULL, q->categories, live);
+	page_categories(b, s, q->categories);
 	buf_adds(b, "<div id=\"jokes\" class=\"jokes\" aria-live=\"polite\" aria-relevant=\"additions\">\n");
 	if (ready > 0 && search)
 		n = html_search(app, s, q, limit, &l);
 	else if (ready > 0 && q->has_since)
 		n = html_since(app, q, limit, &l);
 	else if (ready > 0)
-		n = store_before(&app->store, q->before, limit, list_one, &l);
+		n = store_before(&app->store, q->before, q->categories, limit, list_one, &l);
 	if (n < 0)
 		return -1;
 	buf_adds(b, "</div>\n");
 	if (ready <= 0)
 		page_empty(b, "No jokes yet. The first one is on its way.");
 	else if (n == 0)
-		page_empty(b, search ? "No joke matches these words." : "No jokes here.");
-	page_pager(b, s, search ? q->q : NULL, q->limit,
-		   !search && n > 0 && l.first < s->newest ? l.first : 0,
+		page_empty(b, search		? "No joke matches these words."
+			      : q->categories ? "No jokes of this category here."
+					      : "No jokes here.");
+	page_pager(b, s, search ? q->q : NULL, q->categories, q->limit,
+		   newer_link(q, s, search, n, limit, &l) ? l.first : 0,
 		   (q->has_since && !search ? n > 0 && q->since > 0 : n == limit) ? l.last : 0);
 	page_bottom(b, s);
 	return n;
@@ -276,22 +295,22 @@ html_list(struct app *app, const struct req *r, const struct site *s, int ready,
 {
 	struct query q;
 	const char *why;
-	char tag[32];
+	char tag[48]; /* "a" + 18 digits + "-" + 16 hex digits */
 	int plain;
 
 	if (query_parse(r->query, &q, &why) < 0) {
 		set_error(out, s, 400, why);
 		return;
 	}
-	snprintf(tag, sizeof(tag), "%lld", (long long)s->newest);
+	snprintf(tag, sizeof(tag), "%lld-%lx", (long long)s->newest, s->counts_sum);
 	out->cache = "public, max-age=1";
 	if (fresh(r, out, tag, s->newest_at)) {
 		out->status = 304;
 		return;
 	}
-	plain = !q.before && !q.has_since && !q.limit && !q.has_q;
+	plain = !q.before && !q.has_since && !q.limit && !q.has_q && !q.categories;
 	if (plain && app->index.p != NULL && app->index_newest == s->newest &&
-	    strcmp(app->index_base, s->base) == 0) {
+	    app->index_sum == s->counts_sum && strcmp(app->index_base, s->base) == 0) {
 		buf_add(&out->body, app->index.p, app->index.len);
 		return;
 	}
@@ -303,6 +322,7 @@ html_list(struct app *app, const struct req *r, const struct site *s, int ready,
 		buf_reset(&app->index);
 		buf_add(&app->index, out->body.p, out->body.len);
 		app->index_newest = s->newest;
+		app->index_sum = s->counts_sum;
 		snprintf(app->index_base, sizeof(app->index_base), "%s", s->base);
 	}
 }
@@ -312,7 +332,7 @@ html_joke(struct app *app, const struct req *r, const struct site *s, int64_t id
 	  struct resp *out)
 {
 	struct joke j;
-	char tag[32], title[48];
+	char tag[48], title[48];
 	int found = ready > 0 ? store_get(&app->store, id, &j) : 0;
 
 	if (found < 0) {
@@ -323,14 +343,14 @@ html_joke(struct app *app, const struct req *r, const struct site *s, int64_t id
 		set_error(out, s, 404, "There is no joke with this number.");
 		return;
 	}
-	snprintf(tag, sizeof(tag), "j%lld", (long long)id);
+	snprintf(tag, sizeof(tag), "j%lld-%s", (long long)id, j.category);
 	out->cache = "public, max-age=3600";
 	if (fresh(r, out, tag, j.fetched_at)) {
 		out->status = 304;
 		return;
 	}
 	snprintf(title, sizeof(title), "Joke #%lld", (long long)id);
-	page_top(&out->body, s, title, NULL, 0);
+	page_top(&out->body, s, title, NULL, 0, 0);
 	buf_adds(&out->body, "<div id=\"jokes\" class=\"jokes permalink\">\n");
 	page_joke(&out->body, s, &j, NULL);
 	buf_adds(&out->body, "</div>\n");
@@ -360,11 +380,11 @@ api_route(struct app *app, const struct req *r, const struct site *s, const char
 	int kind;
 
 	if (rest[0] == '\0') {
-		char tag[32];
+		char tag[48]; /* "a" + 18 digits + "-" + 16 hex digits */
 
 		if (query_parse(r->query, &q, &why) < 0)
 			return api_error(out, 400, why);
-		snprintf(tag, sizeof(tag), "a%lld", (long long)s->newest);
+		snprintf(tag, sizeof(tag), "a%lld-%lx", (long long)s->newest, s->counts_sum);
 		if (fresh(r, out, tag, s->newest_at)) {
 			out->status = 304;
 			out->cache = "public, max-age=1";
@@ -393,15 +413,19 @@ route(struct app *app, const struct req *r, struct site *s, const char *path, in
 	if (strncmp(path, "/api/jokes", 10) == 0 && (path[10] == '\0' || path[10] == '/'))
 		return api_route(app, r, s, path + 10, ready, out);
 	if (strcmp(path, "/feed.atom") == 0) {
-		char tag[32];
+		struct query q;
+		const char *why;
+		char tag[48];
 
-		snprintf(tag, sizeof(tag), "f%lld", (long long)s->newest);
+		if (query_parse(r->query, &q, &why) < 0)
+			return set_error(out, s, 400, why);
+		snprintf(tag, sizeof(tag), "f%lld-%lx", (long long)s->newest, s->counts_sum);
 		out->cache = "public, max-age=60";
 		if (fresh(r, out, tag, s->newest_at)) {
 			out->status = 304;
 			return;
 		}
-		return api_feed(app, s, out);
+		return api_feed(app, s, &q, out);
 	}
 	kind = path[0] == '/' ? path_id(path + 1, &id) : 0;
 	if (kind < 0)
@@ -435,6 +459,10 @@ app_handle(struct app *app, const struct req *r, struct resp *out)
 	if (ready > 0 && store_newest(&app->store, &s.newest, s.newest_at) < 0) {
 		store_close(&app->store); /* reopened on the next request */
 		ready = -1;
+	}
+	if (ready > 0) {
+		s.counts = app->store.counts;
+		s.counts_sum = app->store.counts_sum;
 	}
 	if (ready < 0) {
 		set_error(out, &s, 503, DB_UNREADABLE);

@@ -48,6 +48,8 @@ struct site {
 					 * at the end: fcgi_base_url, or else from the request */
 	int64_t newest;
 	char newest_at[JOKE_TIME_LEN + 1];
+	const long *counts;		/* jokes per category (store.h), NULL without a database */
+	unsigned long counts_sum;	/* changes with the counts: part of the list validators */
 };
 
 struct app {
@@ -56,6 +58,7 @@ struct app {
 	/* the first page, kept while the newest id does not change */
 	struct buf index;
 	int64_t index_newest;
+	unsigned long index_sum;
 	char index_base[APP_BASE_MAX];
 };
 
@@ -76,11 +79,14 @@ void app_finish(struct resp *out);
 /* 1 when the body must not be sent (HEAD, 304). */
 int app_bodyless(const struct req *r, const struct resp *out);
 
-/* page.c: HTML */
-void page_top(struct buf *b, const struct site *s, const char *title, const char *q, int live);
+/* page.c: HTML. cats is a category mask (lib/category.h), 0 when the page is not filtered. */
+void page_top(struct buf *b, const struct site *s, const char *title, const char *q,
+	      unsigned cats, int live);
+/* The row of category links with their counts, the current one marked. */
+void page_categories(struct buf *b, const struct site *s, unsigned cats);
 void page_joke(struct buf *b, const struct site *s, const struct joke *j, const char *marked);
 void page_empty(struct buf *b, const char *what);
-void page_pager(struct buf *b, const struct site *s, const char *q, long limit,
+void page_pager(struct buf *b, const struct site *s, const char *q, unsigned cats, long limit,
 		int64_t newer_since, int64_t older_before);
 void page_bottom(struct buf *b, const struct site *s);
 void page_error(struct buf *b, const struct site *s, int status, const char *message);
@@ -89,7 +95,7 @@ void page_error(struct buf *b, const struct site *s, int status, const char *mes
 void api_list(struct app *app, const struct site *s, const struct query *q, struct resp *out);
 void api_one(struct app *app, const struct site *s, int64_t id, struct resp *out);
 void api_error(struct resp *out, int status, const char *message);
-void api_feed(struct app *app, const struct site *s, struct resp *out);
+void api_feed(struct app *app, const struct site *s, const struct query *q, struct resp *out);
 
 /* Format fetched_at as an HTTP date into out (at least 30 bytes); "" if invalid. */
 void app_http_date(const char *fetched_at, char *out, size_t size);

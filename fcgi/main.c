@@ -27,7 +27,8 @@ usage(FILE *out)
 	fprintf(out,
 		"usage: jokes-fcgi [-c FILE] [--key=value ...] [--socket PATH] [-n] [--help] [--version]\n"
 		"\n"
-		"Serve the jokes page (/jokes/), permalinks, search, the JSON API and the Atom feed.\n"
+		"Serve the jokes page (/jokes/), permalinks, search, the JSON API and the Atom feed;\n"
+		"lists, search, API and feed take ?category=LIST (e.g. programming,dad).\n"
 		"  --socket PATH  listen for FastCGI on this Unix socket (mode 0660)\n"
 		"  (otherwise)    serve FastCGI on fd 0 when it is a listening socket (spawn-fcgi,\n"
 		"                 lighttpd bin-path, systemd), or answer one CGI request and exit\n"

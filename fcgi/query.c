@@ -3,6 +3,7 @@
 
 #include "joke.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int
@@ -108,22 +109,53 @@ set_q(struct query *q, const char *v, size_t n, const char **why)
 	return 0;
 }
 
+/* category: decoded, then lib/category.c's list parser; every refusal names the known. */
+static int
+set_category(struct query *q, const char *v, size_t n, const char **why)
+{
+	char dec[CATEGORY_LIST_MAX + 1], err[112]; /* "%s (known: %s)" of it fits q->why */
+	long len = decode(v, n, dec, sizeof(dec));
+
+	*why = q->why;
+	if (len < 0) {
+		snprintf(q->why, sizeof(q->why),
+			 "category is longer than %d bytes or badly percent-encoded (known: %s)",
+			 CATEGORY_LIST_MAX, category_known());
+		return -1;
+	}
+	if (category_parse_list(dec, (size_t)len, &q->categories, err, sizeof(err)) < 0) {
+		if (strstr(err, "known:") != NULL)
+			snprintf(q->why, sizeof(q->why), "%s", err);
+		else
+			snprintf(q->why, sizeof(q->why), "%s (known: %s)", err, category_known());
+		return -1;
+	}
+	category_format_list(q->categories, q->category, sizeof(q->category));
+	return 0;
+}
+
 /* One key=value pair; seen is a bit set of the keys met so far. */
 static int
 pair(struct query *q, const char *k, size_t kn, const char *v, size_t vn, unsigned *seen,
      const char **why)
 {
-	static const char *const names[] = {"before", "since", "limit", "q"};
+	static const char *const names[] = {"before", "since", "limit", "q", "category"};
+	const unsigned count = sizeof(names) / sizeof(names[0]);
 	int64_t limit = 0;
 	unsigned i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < count; i++)
 		if (strlen(names[i]) == kn && memcmp(k, names[i], kn) == 0)
 			break;
-	if (i == 4)
+	if (i == count)
 		return 0;
 	if (*seen & (1u << i)) {
 		*why = "a parameter is given twice";
+		if (i == 4) {
+			snprintf(q->why, sizeof(q->why), "category is given twice (known: %s)",
+				 category_known());
+			*why = q->why;
+		}
 		return -1;
 	}
 	*seen |= 1u << i;
@@ -142,8 +174,10 @@ pair(struct query *q, const char *k, size_t kn, const char *v, size_t vn, unsign
 		}
 		q->limit = (long)limit;
 		return 0;
-	default:
+	case 3:
 		return set_q(q, v, vn, why);
+	default:
+		return set_category(q, v, vn, why);
 	}
 }
 

@@ -2,6 +2,8 @@
 #ifndef JOKES_FCGI_QUERY_H
 #define JOKES_FCGI_QUERY_H
 
+#include "category.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,17 +19,22 @@ struct query {
 	long limit;		/* 0: not given, else 1..QUERY_LIMIT_MAX */
 	int has_q;		/* q was given (possibly only spaces) */
 	char q[QUERY_Q_MAX + 1]; /* decoded, valid UTF-8 without control characters */
+	unsigned categories;	/* bits of lib/category.h; 0: not given (every category) */
+	char category[CATEGORY_LIST_MAX + 1]; /* the list normalised: "programming,dad" */
+	char why[192];		/* room for a reason that names the known categories */
 };
 
 /*
  * Parse qs (NULL or "" is an empty query). Accepted keys: before, since, limit
  * (decimal digits only, before 1..QUERY_ID_MAX, since 0..QUERY_ID_MAX (0: from
  * the first joke), limit 1..QUERY_LIMIT_MAX)
- * and q (percent-encoded, '+' is a space, UTF-8). Other keys are ignored, as
+ * q (percent-encoded, '+' is a space, UTF-8) and category (percent-encoded, then
+ * category_parse_list: 1..8 known names, case folded; a refusal names the known
+ * categories). Other keys are ignored, as
  * campaign tags on shared links must not break a page. A known key given twice,
  * an empty or malformed value, before together with since, or a query string
  * longer than QUERY_MAX is refused. Returns 0, or -1 with a short reason
- * (static text, safe to show) in *why.
+ * (plain text, safe to show once escaped; static or in out->why) in *why.
  */
 int query_parse(const char *qs, struct query *out, const char **why);
 

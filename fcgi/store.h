@@ -2,6 +2,7 @@
 #ifndef JOKES_FCGI_STORE_H
 #define JOKES_FCGI_STORE_H
 
+#include "category.h"
 #include "db.h"
 #include "joke.h"
 
@@ -14,7 +15,13 @@
 #define STORE_MARK_ON '\x01'	/* highlight markers in search hits */
 #define STORE_MARK_OFF '\x02'
 
-enum store_stmt { ST_NEWEST, ST_BEFORE, ST_SINCE, ST_GET, ST_SEARCH, ST_COUNT };
+enum store_stmt {
+	ST_NEWEST, ST_BEFORE, ST_SINCE, ST_GET, ST_SEARCH, ST_COUNTS,
+	ST_CATS_SEARCH,	/* search, hits kept when their category is in the slots */
+	ST_COUNT
+};
+
+enum store_dir { STORE_OLDER, STORE_NEWER };
 
 #define STORE_RECHECK_MS 1000 /* newest id re-read at least this often */
 
@@ -22,12 +29,17 @@ struct store {
 	const char *path;
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	/* a keyset walk of jokes_category(category, id), one cursor per category of a filter */
+	sqlite3_stmt *walk[2][CATEGORY_COUNT];
 	/* the newest joke as last read, and the stamp of the -wal file then */
 	int64_t newest;
 	char newest_at[JOKE_TIME_LEN + 1];
 	struct stat stamp;
 	struct timespec read_at;
 	int have_newest;
+	/* jokes per category (lib/category.h order), read with the newest id */
+	long counts[CATEGORY_COUNT];
+	unsigned long counts_sum;	/* a checksum of counts, for validators */
 };
 
 /* A search hit: the joke and its text with markers around matches (NULL: show plain). */
@@ -46,12 +58,18 @@ void store_close(struct store *s);
  * Every commit of the writer goes through the -wal file, so while its size, mtime and
  * inode are unchanged the last answer is reused without a query (one stat() instead of
  * a read transaction's locks). As file times are coarse, the answer is read again at
- * least every STORE_RECHECK_MS in any case.
+ * least every STORE_RECHECK_MS in any case. The counts per category (s->counts, from the
+ * category_counts table, never a count over jokes) are read together with the newest id.
  */
 int store_newest(struct store *s, int64_t *id, char *fetched_at);
-/* Like db_jokes_before / db_jokes_since / db_joke_get, with cached statements. */
-int store_before(struct store *s, int64_t before, int limit, db_joke_fn fn, void *arg);
-int store_since(struct store *s, int64_t since, int limit, db_joke_fn fn, void *arg);
+/*
+ * Like db_jokes_before / db_jokes_since / db_joke_get, with cached statements. cats is a
+ * mask of lib/category.h: only jokes of those categories (0 or CATEGORY_ALL: all).
+ */
+int store_before(struct store *s, int64_t before, unsigned cats, int limit, db_joke_fn fn,
+		 void *arg);
+int store_since(struct store *s, int64_t since, unsigned cats, int limit, db_joke_fn fn,
+		void *arg);
 int store_get(struct store *s, int64_t id, struct joke *out);
 
 /*
@@ -61,8 +79,9 @@ int store_get(struct store *s, int64_t id, struct joke *out);
  */
 int store_fts_query(const char *words, char *out, size_t size);
 
-/* Hits of an FTS query with id < before (0: all), newest first. Count, or -1. */
-int store_search(struct store *s, const char *fts, int64_t before, int limit, store_hit_fn fn,
-		 void *arg);
+/* Hits of an FTS query with id < before (0: all) in categories cats (as above), newest
+ * first. Count, or -1. */
+int store_search(struct store *s, const char *fts, int64_t before, unsigned cats, int limit,
+		 store_hit_fn fn, void *arg);
 
 #endif

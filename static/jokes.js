@@ -1,7 +1,9 @@
 /* jokes.js - the live part of the jokes page: relative times, and new jokes pushed by
  * jokes-pushd over a WebSocket, or over Server-Sent Events where the WebSocket cannot get
  * through (WS_TRIES failed upgrades in a row, or no WebSocket in the browser), with gaps
- * filled from the JSON API. Text only via textContent. */
+ * filled from the JSON API. Text only via textContent. On a page filtered by category
+ * (data-category, "programming,dad") every one of those URLs carries the same filter, and a
+ * live joke of another category is not shown whatever the server sends. */
 (function () {
   'use strict';
 
@@ -14,6 +16,8 @@
   var wsPath = body.getAttribute('data-ws-url') || '/ws/jokes/';
   var ssePath = body.getAttribute('data-sse-url') || '/sse/jokes/';
   var live = body.getAttribute('data-live') === '1';
+  var category = body.getAttribute('data-category') || '';  /* "" on an unfiltered page */
+  var wanted = category ? new Set(category.split(',')) : null;
   var MAX_SHOWN = 500;        /* older cards fall off the live page past this */
   var WS_TRIES = 3;           /* failed upgrades in a row before falling back to SSE */
   var NAMES = { ws: 'WebSocket', sse: 'Server-Sent Events' };
@@ -69,7 +73,12 @@
     var link = el('a', '', 'Joke #' + j.id);
     link.href = base + '/' + j.id;
     head.appendChild(link);
-    head.appendChild(el('span', 'source', j.source));
+    var tags = el('span', 'tags');
+    var tag = el('a', 'category', categoryOf(j));
+    tag.href = base + '/?category=' + encodeURIComponent(categoryOf(j));
+    tags.appendChild(tag);
+    tags.appendChild(el('span', 'source', j.source));
+    head.appendChild(tags);
     var msg = el('div', 'message-body');
     var p = el('p', 'joke-text', j.text);
     p.dir = 'auto';
@@ -90,9 +99,15 @@
       typeof j.source === 'string' && typeof j.fetched_at === 'string';
   }
 
+  /* A record without a category (an older server) is misc, as the record contract says. */
+  function categoryOf(j) {
+    return typeof j.category === 'string' && j.category ? j.category : 'misc';
+  }
+
   /* Show one record, newest first, each id once, whatever order they arrive in. */
   function add(j) {
     if (!isRecord(j)) return;
+    if (wanted && !wanted.has(categoryOf(j))) return;
     if (seen.has(j.id)) return;
     seen.add(j.id);
     var node = card(j);
@@ -120,7 +135,8 @@
   /* Fetch every joke newer than since from the JSON API, following "next". */
   function fillGap(since) {
     if (gapSince === null || since < gapSince) gapSince = since;
-    var url = base + '/api/jokes?since=' + encodeURIComponent(String(since)) + '&limit=100';
+    var url = withCategory(base + '/api/jokes?since=' + encodeURIComponent(String(since)) +
+      '&limit=100');
     var pages = 0;
     function step(u) {
       return fetch(u, { headers: { Accept: 'application/json' }, cache: 'no-store' })
@@ -141,10 +157,20 @@
     });
   }
 
+  function withCategory(u) {
+    /* commas stay commas: "a,b" is what jokes-pushd and jokes-fcgi read */
+    if (category) {
+      u += (u.indexOf('?') < 0 ? '?' : '&') + 'category=' +
+        encodeURIComponent(category).replace(/%2C/g, ',');
+    }
+    return u;
+  }
+
+  /* The live URLs: ?since= to resume from, and the page's filter. */
   function withSince(u) {
     var since = gapSince !== null ? gapSince : newest;
     if (since > 0) u += (u.indexOf('?') < 0 ? '?' : '&') + 'since=' + since;
-    return u;
+    return withCategory(u);
   }
 
   /* fcgi_ws_url: a path on this host, or an absolute ws:// or wss:// URL (another host) */

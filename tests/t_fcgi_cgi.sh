@@ -187,7 +187,8 @@ d = json.load(open(sys.argv[1]))
 assert set(d) == {"jokes", "next"}, d.keys()
 assert len(d["jokes"]) == 5
 for r in d["jokes"]:
-    assert set(r) == {"id", "text", "source", "fetched_at"}, r
+    assert set(r) == {"id", "text", "source", "category", "fetched_at"}, r
+    assert r["category"] in ("programming", "dad", "pun", "knock-knock", "chuck", "spooky", "christmas", "misc"), r
     assert isinstance(r["id"], int) and r["fetched_at"].endswith("Z")
 ids = [r["id"] for r in d["jokes"]]
 assert ids == sorted(ids, reverse=True)

@@ -1,8 +1,8 @@
 // a11y.mjs - axe-core (tests/node_modules/axe-core) in headless Chromium under nginx: no
 // WCAG 2.0/2.1 A and AA or best-practice violation on the newest jokes, a permalink, search
-// results, an older page, a 404 and the page of an empty database, in light and dark; and no
-// console error on page load (the icon, the assets, the WebSocket). A failure names each
-// rule and its nodes.
+// results, an older page, lists filtered by category, a 404, a 400 and the page of an empty
+// database, in light and dark; and no console error on page load (the icon, the assets, the
+// WebSocket). A failure names each rule and its nodes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, Stack, launchBrowser, reporter } from './lib/stack.mjs';
@@ -74,6 +74,12 @@ try {
 	await checkPage(context, `${stack.url}/jokes/`, 'newest jokes', true);
 	await checkPage(context, `${stack.url}/jokes/${id}`, `permalink /jokes/${id}`, false);
 	await checkPage(context, `${stack.url}/jokes/?q=cows`, 'search results', false);
+	// a filtered list: the row of categories with one marked current, several marked, no jokes
+	const cat = (await stack.apiJokes('limit=1'))[0].category;
+	await checkPage(context, `${stack.url}/jokes/?category=${cat}`, `category ${cat}`, true);
+	await checkPage(context, `${stack.url}/jokes/?category=${cat === 'dad' ? 'pun' : 'dad'},${cat}`, 'two categories', true);
+	await checkPage(context, `${stack.url}/jokes/?category=spooky&q=cows`, 'search in an empty category', false);
+	await checkPage(context, `${stack.url}/jokes/?category=nope`, 'unknown category (400)', false, 400);
 	await checkPage(context, `${stack.url}/jokes/?before=2`, 'older jokes', false);
 	await checkPage(context, `${stack.url}/jokes/999999`, 'unknown joke (404)', false, 404);
 	const ico = await fetch(`${stack.url}/favicon.ico`);

@@ -48,6 +48,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if ((unsigned char)q.q[i] < 0x20)
 				__builtin_trap();
 		check_fts(q.q);
+		/* a filter: known bits only, its list in vocabulary order, names and commas only */
+		char list[CATEGORY_LIST_MAX + 1];
+
+		category_format_list(q.categories, list, sizeof(list));
+		if ((q.categories & ~CATEGORY_ALL) != 0 || strcmp(list, q.category) != 0 ||
+		    strspn(q.category, "abcdefghijklmnopqrstuvwxyz-,") != strlen(q.category))
+			__builtin_trap();
 	} else if (why == NULL || why[0] == '\0') {
 		__builtin_trap(); /* a refusal always says why */
 	}

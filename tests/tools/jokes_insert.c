@@ -1,8 +1,11 @@
 /* jokes_insert.c - test fixture tool: store chosen joke texts in a jokes.db through lib/db.c.
  *
- *   jokes_insert DB < lines        one joke per line; the two characters \n become a newline
- *   jokes_insert DB --generate N   N generated jokes (word soup), in one transaction
+ *   jokes_insert DB [--category NAME] < lines   one joke per line; the two characters \n
+ *                                  become a newline; category NAME (default misc)
+ *   jokes_insert DB --generate N   N generated jokes (word soup), in one transaction; joke i
+ *                                  (from 0) gets category number i % CATEGORY_COUNT
  */
+#include "category.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -19,12 +22,13 @@ static const char *const words[] = {
 };
 
 static int
-store(sqlite3 *db, const char *text, long n)
+store(sqlite3 *db, const char *text, long n, const char *category)
 {
 	struct joke j = {0};
 	size_t o = 0;
 
 	snprintf(j.source, sizeof(j.source), "test");
+	snprintf(j.category, sizeof(j.category), "%s", category);
 	snprintf(j.source_id, sizeof(j.source_id), "%ld-%ld", (long)getpid(), n);
 	for (const char *p = text; *p && o < JOKE_TEXT_MAX; p++) {
 		if (p[0] == '\\' && p[1] == 'n') {
@@ -73,7 +77,7 @@ generate(sqlite3 *db, long count)
 					      words[(seed >> 16) % (unsigned)nw]);
 		}
 		snprintf(text + o, sizeof(text) - o, " number %ld", i);
-		if (store(db, text, i) < 0)
+		if (store(db, text, i, category_name((int)(i % CATEGORY_COUNT))) < 0)
 			return -1;
 		if ((!bulk || i + 1 == merged || i % 50000 == 49999) &&
 		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -93,11 +97,19 @@ main(int argc, char **argv)
 	sqlite3 *db;
 	long n = 0;
 	int rc = 0;
+	const char *category = CATEGORY_DEFAULT;
 
 	log_init("jokes_insert", LOG_LEVEL_WARN);
 	if (argc < 2) {
-		fprintf(stderr, "usage: jokes_insert DB [--generate N] < lines\n");
+		fprintf(stderr, "usage: jokes_insert DB [--generate N | --category NAME] < lines\n");
 		return 64;
+	}
+	if (argc == 4 && strcmp(argv[2], "--category") == 0) {
+		if (!category_valid(argv[3])) {
+			fprintf(stderr, "jokes_insert: unknown category %s\n", argv[3]);
+			return 64;
+		}
+		category = argv[3];
 	}
 	db = db_open(argv[1], DB_WRITE, &st);
 	if (db == NULL)
@@ -107,7 +119,7 @@ main(int argc, char **argv)
 	} else {
 		while (rc == 0 && fgets(line, sizeof(line), stdin) != NULL) {
 			line[strcspn(line, "\n")] = '\0';
-			rc = store(db, line, n++) < 0;
+			rc = store(db, line, n++, category) < 0;
 		}
 	}
 	db_close(db);

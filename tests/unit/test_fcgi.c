@@ -6,7 +6,10 @@
 #include "../../fcgi/store.h"
 #include "unit.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int
 parses(const char *qs)
@@ -59,6 +62,32 @@ test_query_bad(void)
 	memcpy(big, "q=", 2);
 	big[250] = '\0';
 	CHECK(!parses(big)); /* q longer than 200 bytes */
+}
+
+static void
+test_query_category(void)
+{
+	static const char *const bad[] = {
+		"category=", "category", "category=nope", "category=dad&category=dad",
+		"category=dad,dad", "category=dad,", "category=,dad", "category=dad,,pun",
+		"category=%ff%00", "category=dad%00", "category=dad+pun", "category=%zz",
+	};
+	struct query q;
+	const char *why;
+
+	CHECK(query_parse("category=programming", &q, &why) == 0 &&
+	      q.categories == category_bit("programming") && !strcmp(q.category, "programming"));
+	CHECK(query_parse("category=PUN,Dad&limit=3", &q, &why) == 0 &&
+	      q.categories == (category_bit("dad") | category_bit("pun")) &&
+	      !strcmp(q.category, "dad,pun") && q.limit == 3);
+	CHECK(query_parse("category=knock-knock%2Cmisc", &q, &why) == 0 &&
+	      !strcmp(q.category, "knock-knock,misc"));
+	CHECK(query_parse("before=5", &q, &why) == 0 && q.categories == 0 && q.category[0] == '\0');
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int refused = query_parse(bad[i], &q, &why) < 0;
+
+		CHECK_MSG(refused && strstr(why, category_known()) != NULL, bad[i]);
+	}
 }
 
 static void
@@ -130,14 +159,76 @@ test_buf(void)
 	CHECK(date[0] == '\0');
 }
 
+/* The query plan of st, its detail lines joined by "; ", into out. */
+static void
+plan(sqlite3 *db, sqlite3_stmt *st, char *out, size_t size)
+{
+	char sql[2048];
+	sqlite3_stmt *eqp = NULL;
+	size_t n = 0;
+
+	out[0] = '\0';
+	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", sqlite3_sql(st));
+	if (sqlite3_prepare_v2(db, sql, -1, &eqp, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(eqp) == SQLITE_ROW && n + 2 < size) {
+		int w = snprintf(out + n, size - n, "%s; ", (const char *)sqlite3_column_text(eqp, 3));
+
+		if (w < 0)
+			break;
+		n += (size_t)w < size - n ? (size_t)w : size - n - 1;
+	}
+	sqlite3_finalize(eqp);
+}
+
+/* The statements of a filtered list walk the index (category, id) in order: no sort. */
+static void
+test_store_plans(void)
+{
+	char path[] = "/tmp/test_fcgi_plan.XXXXXX", db_path[64], text[1024];
+	struct store st = {0};
+	enum db_status status;
+	sqlite3 *w;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	unlink(path);
+	snprintf(db_path, sizeof(db_path), "%s.db", path);
+	w = db_open(db_path, DB_WRITE, &status);
+	CHECK(w != NULL);
+	db_close(w);
+	st.path = db_path;
+	CHECK(store_ready(&st) == 1);
+	for (int d = 0; st.db != NULL && d < 2; d++) {
+		plan(st.db, st.walk[d][0], text, sizeof(text));
+		CHECK_MSG(strstr(text, "USING INDEX jokes_category (category=? AND id") != NULL, text);
+		CHECK_MSG(strstr(text, "TEMP B-TREE") == NULL, text);
+	}
+	if (st.db != NULL) {
+		plan(st.db, st.st[ST_CATS_SEARCH], text, sizeof(text));
+		CHECK_MSG(strstr(text, "TEMP B-TREE") == NULL && strstr(text, "jokes_fts") != NULL, text);
+	}
+	store_close(&st);
+	unlink(db_path);
+	snprintf(text, sizeof(text), "%s-wal", db_path);
+	unlink(text);
+	snprintf(text, sizeof(text), "%s-shm", db_path);
+	unlink(text);
+}
+
 int
 main(void)
 {
 	test_query_good();
 	test_query_bad();
+	test_query_category();
 	test_query_ids();
 	test_escape();
 	test_fts();
 	test_buf();
+	test_store_plans();
 	return unit_done();
 }
