@@ -131,7 +131,11 @@ int request_category(struct lws *wsi, unsigned *mask, char *why, size_t size)
 	else if (!category_parse_list(buf + 9, strlen(buf + 9), mask, err, sizeof(err)))
 		return 1;
 	*mask = CATEGORY_ALL;
-	snprintf(why, size, "?category=: %s; known categories: %s", err, category_known());
+	/* category_parse_list() names the known list for an unknown name only: always name it */
+	if (strstr(err, category_known()))
+		snprintf(why, size, "?category=: %s", err);
+	else
+		snprintf(why, size, "?category=: %s (known: %s)", err, category_known());
 	return -1;
 }
 
