@@ -75,16 +75,22 @@ int request_parse_id(const char *v, int64_t *id)
 	return 0;
 }
 
+/* 1 when arg is name=... or the bare name (name without its '='): an empty value. */
+static int is_arg(const char *arg, const char *name, size_t nlen)
+{
+	return !strncmp(arg, name, nlen) || (!strncmp(arg, name, nlen - 1) && !arg[nlen - 1]);
+}
+
 /*
- * The value of the URL argument name= (name ends with '=') into buf: 1 found,
- * 0 absent, -1 refused. Walks the arguments itself: lws_get_urlarg_by_name() in
- * 4.1.6 stops at the first argument longer than its buffer and answers "absent",
+ * The URL argument name= (name ends with '=') into buf, *value pointing at its value
+ * in buf ("" for the bare name): 1 found, 0 absent, -1 refused. Walks the arguments
+ * itself: lws_get_urlarg_by_name() in 4.1.6 stops at the first argument longer than its buffer and answers "absent",
  * which would serve live jokes to a client that asked for a replay (or every
  * category to one that asked for a few). So an argument too long to read, more
  * than URL_ARGS_MAX of them, or name= twice is refused. lws has percent-decoded
  * each argument already (once: "%2C" arrives as ','; "%00" fails its parser).
  */
-static int find_arg(struct lws *wsi, const char *name, char *buf, int size)
+static int find_arg(struct lws *wsi, const char *name, char *buf, int size, const char **value)
 {
 	size_t nlen = strlen(name);
 	int found = 0;
@@ -97,38 +103,43 @@ static int find_arg(struct lws *wsi, const char *name, char *buf, int size)
 		}
 		if (i == URL_ARGS_MAX)
 			return -1;
-		if (!strncmp(buf, name, nlen)) {
+		if (is_arg(buf, name, nlen)) {
 			if (found)
 				return -1;
 			found = i + 1;
 		}
 	}
-	if (found && lws_hdr_copy_fragment(wsi, buf, size, WSI_TOKEN_HTTP_URI_ARGS, found - 1) < 0)
+	if (!found)
+		return 0;
+	if (lws_hdr_copy_fragment(wsi, buf, size, WSI_TOKEN_HTTP_URI_ARGS, found - 1) < 0)
 		return -1;
-	return found ? 1 : 0;
+	*value = buf[nlen - 1] ? buf + nlen : buf + nlen - 1;
+	return 1;
 }
 
 int request_since(struct lws *wsi, int64_t *since)
 {
 	char buf[URL_ARG_MAX];
-	int rc = find_arg(wsi, "since=", buf, sizeof(buf));
+	const char *v;
+	int rc = find_arg(wsi, "since=", buf, sizeof(buf), &v);
 
 	if (rc <= 0)
 		return rc;
-	return request_parse_id(buf + 6, since) ? -1 : 1;
+	return request_parse_id(v, since) ? -1 : 1;
 }
 
 int request_category(struct lws *wsi, unsigned *mask, char *why, size_t size)
 {
 	char buf[URL_ARG_MAX], err[REQUEST_WHY_MAX];
-	int rc = find_arg(wsi, "category=", buf, sizeof(buf));
+	const char *v = "";
+	int rc = find_arg(wsi, "category=", buf, sizeof(buf), &v);
 
 	*mask = CATEGORY_ALL;
 	if (!rc)
 		return 0;
 	if (rc < 0)
 		snprintf(err, sizeof(err), "category given twice, or the URL arguments are too long");
-	else if (!category_parse_list(buf + 9, strlen(buf + 9), mask, err, sizeof(err)))
+	else if (!category_parse_list(v, strlen(v), mask, err, sizeof(err)))
 		return 1;
 	*mask = CATEGORY_ALL;
 	/* category_parse_list() names the known list for an unknown name only: always name it */

@@ -128,6 +128,12 @@ for v in cases:
         check("%s category=%s: 400 naming the known categories (%s %r)" % (kind, v[:24], st, body[:60]),
               st == 400 and KNOWN in body)
 for kind in ("ws", "sse"):
+    path = "/%s/jokes/?since=1&category" % kind
+    st, body = ws_refusal(path) if kind == "ws" else \
+        (lambda c: (c.status, c.body().decode(errors="replace")))(SSE(addr, path=path))
+    refused += st == 400
+    check("%s bare category (no =): 400 as an empty list (%s)" % (kind, st), st == 400 and KNOWN in body)
+for kind in ("ws", "sse"):
     st, body = ws_refusal("/%s/jokes/?category=dad&category=pun" % kind) if kind == "ws" else \
         (lambda c: (c.status, c.body().decode(errors="replace")))(SSE(addr, path="/sse/jokes/?category=dad&since=1&category=pun"))
     refused += st == 400
@@ -135,7 +141,7 @@ for kind in ("ws", "sse"):
           st == 400 and KNOWN in body)
 check("refusals counted as reason=\"category\" (%d)" % refused,
       urllib.request.urlopen("http://127.0.0.1:%s/metrics" % os.environ["MPORT"]).read().decode()
-      .count("clients_refused_total{reason=\"category\"} %d\n" % refused) == 1 and refused == 2 * len(cases) + 2)
+      .count("clients_refused_total{reason=\"category\"} %d\n" % refused) == 1 and refused == 2 * len(cases) + 4)
 # a NUL in the argument: lws refuses the request in its parser (no answer), the node stays up
 raw = socket.create_connection(addr, timeout=3)
 raw.sendall(b"GET /ws/jokes/?category=%ff%00 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -152,8 +158,8 @@ for c in list(live.values()) + [w, w2, s, s2]:
     c.close()
 '
 n=$(curl -s "http://127.0.0.1:$MPORT/metrics" | awk '$1 == "jokes_pushd_clients_refused_total{reason=\"category\"}" { print $2 }')
-kill -0 "$PID" && [ "$n" = 18 ]
-verdict $? "the node is up after the bad input, and counted its 18 refusals ($n)"
+kill -0 "$PID" && [ "$n" = 20 ]
+verdict $? "the node is up after the bad input, and counted its 20 refusals ($n)"
 kill -TERM "$PID"; wait "$PID"
 
 # A filtering client that does not read, through a burst of 400 big jokes of other categories:
