@@ -158,20 +158,20 @@ void clients_scan(struct worker *w)
 		.grace = SLOW_GRACE_US,
 	};
 
-	for (struct pss *p = w->clients; p; p = p->next)
-		if (!p->close_code && p->seq > v.lead)
-			v.lead = p->seq;
-	w->min_seq = w->ring.head;
-	w->watching = 0;
 	for (struct pss *p = w->clients; p; p = p->next) {
-		uint64_t lag;
-
 		if (p->close_code)
 			continue;
 		/* past the jokes it does not take: a filter is never a slow reader */
 		clients_next(w, p);
-		lag = w->ring.head - p->seq;
-		if (!lag)
+		if (p->seq > v.lead)
+			v.lead = p->seq;
+	}
+	w->min_seq = w->ring.head;
+	w->watching = 0;
+	for (struct pss *p = w->clients; p; p = p->next) {
+		uint64_t lag = w->ring.head - p->seq;
+
+		if (p->close_code || !lag)
 			continue;
 		if (slow_judge(&p->mark, p->seq, p->max_lag, &v)) {
 			char peer[64];
