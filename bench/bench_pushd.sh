@@ -9,8 +9,13 @@
 # usage: bench/bench_pushd.sh [N ...]   (default: 1000 10000 19000); ROUNDS=3 interleaved passes,
 # MSGS=5 per N, INTERVAL=1000 ms
 # apart (a fan-out longer than that overlaps the next one: use more for N = 100 000).
-# SERVERS="pushd sse proxied nchan ideal" (the default) chooses what is measured: pushd directly
-# (TCP, SO_REUSEPORT workers), "sse" = the same pushd with N Server-Sent Events clients
+# SERVERS="pushd filtered sse proxied nchan ideal" (the default) chooses what is measured: pushd directly
+# (TCP, SO_REUSEPORT workers), "filtered" = the same pushd where every second client asks for
+# ?category=$FILTER (dad): the jokes published (to every server) are all of that category, so
+# every client still wants every joke and the two rows make the same writes: the ratio
+# filtered/pushd is what the filter itself costs (the mask test per client and joke), not
+# fewer deliveries (jokes of other categories would only make the filtered row cheaper);
+# "sse" = the same pushd with N Server-Sent Events clients
 # (GET /sse/jokes/, wsload -e) instead of N WebSocket clients, "proxied" = pushd on a Unix socket behind the SHIPPED nginx
 # configuration (tools/proxy-conf.sh nginx-main + nginx-site, NGINX_WORKERS=4 workers),
 # nginx + nchan (N <= 19000 only), and bench/ws_ideal with as many workers as pushd, fed by
@@ -60,7 +65,8 @@ TEXT=$(joke_text "${JOKE_BYTES:-0}")
 
 # PUB for a server that takes pushd's notify lines on socket $1: the real path, a SQLite row
 # then the notify line, by a publisher that stays up (wsload -K)
-dbput_pub() { PUB="$ROOT/build/tools/pushd-dbput $D/jokes.db 1 $TEXT $1 --lines >/dev/null"; }
+FILTER=${FILTER:-dad}
+dbput_pub() { PUB="$ROOT/build/tools/pushd-dbput -C $FILTER $D/jokes.db 1 $TEXT $1 --lines >/dev/null"; }
 
 start_pushd() {
 	PORT=$(free_port)
@@ -121,6 +127,12 @@ CONF
 	URL=/sub
 }
 
+# pushd as above; every second client filters on the category all published jokes have
+start_filtered() {
+	start_pushd
+	PATH2="/ws/jokes/?category=$FILTER"
+}
+
 # pushd as above; the clients read its event stream instead
 start_sse() {
 	start_pushd
@@ -148,7 +160,7 @@ stop_servers() {
 # wsload against the started server, in the background ($WL); returns once all are connected
 start_load() { # N out
 	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$1" -m "$MSGS" -s 8 -i "${INTERVAL:-1000}" -w "${WAIT:-3}" \
-		-P "$PUB" -K -O "http://127.0.0.1:$PORT" ${LOAD_ARGS:-} >"$2" 2>"$D/wsload.err" &
+		-P "$PUB" -K -O "http://127.0.0.1:$PORT" ${LOAD_ARGS:-} ${PATH2:+-F "$PATH2"} >"$2" 2>"$D/wsload.err" &
 	WL=$!
 	until grep -q connected "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.2; done
 }
@@ -171,6 +183,7 @@ INCOMPLETE=0
 run_one() { # server N
 	local srv=$1 n=$2 rss0 rss1 cpu0 cpu1 out
 	LOAD_ARGS=
+	PATH2=
 	"start_$srv"
 	srvs() { tree "$SPID"; [ "$srv" = proxied ] && tree "$PPID_"; }
 	rss0=$(rss_of $(srvs))
@@ -239,7 +252,7 @@ mkdir -p "$(dirname "$RES")"
 	echo "# user = clients' read() returned, kernel = SO_TIMESTAMPNS of that read; medians over $MSGS messages; cpu = all server processes from all-connected to the end; cpu_us_joke = cpu / (N * MSGS)"
 	echo "# server N connected min_got user_p50 user_p99 user_all kern_p50 kern_p99 kern_all KB/conn cpu_ms cpu_us_joke"
 } > "$RES"
-SERVERS=${SERVERS:-pushd sse proxied nchan ideal}
+SERVERS=${SERVERS:-pushd filtered sse proxied nchan ideal}
 # ROUNDS passes over the servers per N, interleaved, so a slower minute of the shared machine
 # hits all of them alike; the summary takes the median of the rounds (one row per run above it).
 for n in $NS; do
@@ -271,7 +284,8 @@ for (srv, n) in sorted(runs, key=lambda k: (k[1], k[0])):
     meds[(srv, n)] = [med(runs[(srv, n)], k) for k in cols]
     print("median %-7s %6d %8.2f %8.2f %8.2f %8.2f %7.2f %8.2f" % ((srv, n) + tuple(meds[(srv, n)])))
 print("# ratios: N, then for pushd/nchan, pushd/ideal and sse/pushd (event streams against WebSockets"
-      " on the same pushd): user_all kern_all cpu_us_joke; then sse/pushd KB/conn")
+      " on the same pushd): user_all kern_all cpu_us_joke; then sse/pushd KB/conn; then filtered/pushd"
+      " (half the clients with ?category=, same jokes, same run; target <= 1.1): user_all kern_all cpu_us_joke")
 div = lambda a, b: "%.2f" % (a / b) if b else "-"
 for n in sorted({n for (_, n) in meds}):
     p = meds.get(("pushd", n))
@@ -283,6 +297,8 @@ for n in sorted({n for (_, n) in meds}):
         out.append("pushd/%s %s %s %s" % ((ref,) + tuple(div(p[i], r[i]) if r else "-" for i in (0, 1, 5))))
     e = meds.get(("sse", n))
     out.append("sse/pushd %s %s %s KB %s" % tuple(div(e[i], p[i]) if e else "-" for i in (0, 1, 5, 4)))
+    f = meds.get(("filtered", n))
+    out.append("filtered/pushd %s %s %s" % tuple(div(f[i], p[i]) if f else "-" for i in (0, 1, 5)))
     print("   ".join(out))
 PY
 if [ "${SYSCALLS:-1}" = 1 ] && command -v strace >/dev/null; then

@@ -64,5 +64,24 @@ short=$(awk -F'short_writes=' '{s += $2} END {print s}' "$D/ideal.err")
 # 3 short + 6 long jokes to 600 clients each; the handshake checks' curl clients were gone
 expect "ws_ideal wrote one frame per client and joke ($frames, want $((9 * n)))" test "$frames" = $((9 * n))
 expect "ws_ideal had no short write" test "$short" = 0
+# 4. wsload -F against jokes-pushd: the odd clients ask for PATH2 (the filtered row), the even
+# ones for PATH; with PATH2 filtering on another category than the published jokes' only the
+# even half gets them, and with the category every published joke has, all get every joke
+make -s build/jokes-pushd || exit 1
+port=$(free_port)
+build/jokes-pushd --db_path="$D/j.db" --notify_socket="$D/pushd.sock" --pushd_listen=127.0.0.1:$port \
+	--pushd_metrics_listen= --pushd_allow_no_origin=yes --pushd_workers=1 --log_level=warn 2>"$D/pushd.err" &
+ppid=$!
+pids+=("$ppid")
+sleep 1
+dad() { echo "$ROOT/build/tools/pushd-dbput -C dad $D/j.db 1 bench $D/pushd.sock --lines >/dev/null"; }
+build/tools/wsload -p "$port" -n 10 -m 2 -i 300 -w 1 -F '/ws/jokes/?category=pun' -P "$(dad)" -K >"$D/f0.out" 2>/dev/null
+build/tools/wsload -p "$port" -n 10 -m 2 -i 300 -w 1 -F '/ws/jokes/?category=dad' -P "$(dad)" -K >"$D/f1.out" 2>/dev/null
+expect "wsload -F: the odd clients asked for PATH2 (on pun: 5 of 10 got each dad joke)" \
+	test "$(rows "$D/f0.out" | awk '$2 == 5' | wc -l)" = 2
+expect "wsload -F: with the category of every joke, all 10 got each of 2" \
+	test "$(rows "$D/f1.out" | awk '$2 == 10' | wc -l)" = 2
+kill "$ppid"
+wait "$ppid" 2>/dev/null
 echo "# $fails failed"
 [ "$fails" = 0 ]

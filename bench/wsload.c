@@ -3,7 +3,7 @@
  *
  * usage: wsload -p PORT [-H HOST] [-u PATH] [-n CLIENTS] [-m MESSAGES] [-s SOURCES]
  *               [-P PUBLISH_CMD [-K]] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-E] [-b BURST] [-S SLOW]
- *               [-R READ_PAUSE_US] [-e]
+ *               [-R READ_PAUSE_US] [-e] [-F PATH2]
  * Opens CLIENTS WebSocket connections to HOST:PORT PATH (forking a child per
  * 18 000 sockets, binding source addresses 127.0.0.1..127.0.0.SOURCES), then
  * runs PUBLISH_CMD (sh -c) MESSAGES times, INTERVAL_MS apart, taking the time
@@ -30,6 +30,8 @@
  * -e: each client is an event stream (GET PATH, a 200 text/event-stream answer): a
  * message is an event with a data: line, complete at the blank line that ends it; comment
  * lines and the retry: hint are not messages. message_bytes is then the event's bytes.
+ * -F PATH2: every second client (odd index) asks for PATH2 instead of PATH (half the
+ * clients with a ?category= filter, say); each must still get every message.
  */
 #include "cli.h"
 
@@ -91,6 +93,7 @@ static int cmp_d(const void *a, const void *b)
 }
 
 static const char *host = "127.0.0.1", *path = "/ws/jokes/", *origin = NULL, *pubcmd = NULL;
+static const char *path2 = NULL; /* -F: the odd clients' path */
 static int kept; /* -K */
 static int port, nclients = 1000, nmsg = 5, nsrc = 4, interval = 1000, waits = 10, burst = 1, nslow;
 static int hold = 1; /* -W: seconds between all connected and the first publish */
@@ -243,17 +246,17 @@ static ssize_t recv_stamped(int fd, unsigned char *buf, size_t size, struct stam
 	return r;
 }
 
-/* The upgrade request (with -e the stream's GET) every client sends. */
-static int build_req(char *req, size_t size)
+/* The upgrade request (with -e the stream's GET) for path. */
+static int build_req(char *req, size_t size, const char *url)
 {
 	if (sse)
 		return snprintf(req, size, "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: text/event-stream\r\n%s%s%s\r\n",
-				path, host, port, origin ? "Origin: " : "", origin ? origin : "",
+				url, host, port, origin ? "Origin: " : "", origin ? origin : "",
 				origin ? "\r\n" : "");
 	return snprintf(req, size,
 			"GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
 			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s%s%s\r\n",
-			path, host, port, origin ? "Origin: " : "", origin ? origin : "", origin ? "\r\n" : "");
+			url, host, port, origin ? "Origin: " : "", origin ? origin : "", origin ? "\r\n" : "");
 }
 
 /* One child's clients and what they received. */
@@ -316,8 +319,9 @@ static int service(struct held *h, int timeout)
 /* Child: hold count clients; report rx times per client through out. */
 static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 {
-	char req[1024];
-	int reqlen = build_req(req, sizeof(req));
+	char req[1024], req2[1024];
+	int reqlen = build_req(req, sizeof(req), path);
+	int reqlen2 = build_req(req2, sizeof(req2), path2 ? path2 : path);
 	struct held *h = calloc(1, sizeof(*h));
 	struct conn *cs = calloc((size_t)count, sizeof(*cs));
 	struct stamp *rx = calloc((size_t)count * (size_t)nframes, sizeof(*rx));
@@ -326,7 +330,9 @@ static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 		_exit(71);
 	h->cs = cs, h->rx = rx, h->go_fd = go_fd, h->ep = epoll_create1(0);
 	for (int i = 0; i < count; i++) {
-		cs[i].fd = dial(first + i, req, (size_t)reqlen, 0);
+		int odd = (first + i) % 2;
+
+		cs[i].fd = dial(first + i, odd ? req2 : req, (size_t)(odd ? reqlen2 : reqlen), 0);
 		cs[i].state = cs[i].fd < 0 ? 2 : 0;
 		if (cs[i].fd >= 0) {
 			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
@@ -375,7 +381,7 @@ static int opts(int argc, char **argv)
 {
 	int bad = 0;
 
-	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:W:Eb:S:R:e")) != -1;) {
+	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:W:Eb:S:R:eF:")) != -1;) {
 		switch (o) {
 		case 'p': bad |= cli_int(optarg, 1, 65535, &port); break;
 		case 'H': host = optarg; break;
@@ -394,13 +400,15 @@ static int opts(int argc, char **argv)
 		case 'S': bad |= cli_int(optarg, 0, 64, &nslow); break;
 		case 'R': bad |= cli_int(optarg, 0, 1000000, &read_pause_us); break;
 		case 'e': sse = 1; break;
+		case 'F': path2 = optarg; break;
 		default: return -1;
 		}
 	}
 	nframes = nmsg * burst;
 	if (explicit_ports && nclients / nsrc >= 25000)
 		bad = 1; /* -E: 25 000 ports per source address at most */
-	return !bad && port > 0 && nframes <= MAXFRAMES && pubcmd && strlen(path) < 256 && strlen(host) < 64 &&
+	return !bad && port > 0 && nframes <= MAXFRAMES && pubcmd && strlen(path) < 256 &&
+			       (!path2 || strlen(path2) < 256) && strlen(host) < 64 &&
 			       (!origin || strlen(origin) < 128)
 		       ? 0
 		       : -1;
@@ -410,7 +418,7 @@ static int opts(int argc, char **argv)
 static void open_slow(int *fds)
 {
 	char req[1024];
-	int reqlen = build_req(req, sizeof(req));
+	int reqlen = build_req(req, sizeof(req), path);
 
 	for (int i = 0; i < nslow; i++)
 		fds[i] = dial(i, req, (size_t)reqlen, 4096);
@@ -495,7 +503,7 @@ int main(int argc, char **argv)
 	if (opts(argc, argv)) {
 		fprintf(stderr, "usage: wsload -p PORT -P PUBLISH_CMD [-K] [-H HOST] [-u PATH] [-n CLIENTS] "
 				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-E] [-b BURST] [-S SLOW] "
-				"[-R READ_PAUSE_US]\n");
+				"[-R READ_PAUSE_US] [-e] [-F PATH2]\n");
 		return 64;
 	}
 	getrlimit(RLIMIT_NOFILE, &rl);

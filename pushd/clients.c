@@ -50,13 +50,26 @@ int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry 
 	return clients_send(w, p, e->buf + ring_pre, e->len);
 }
 
+/*
+ * One AND per entry stepped over, and each entry is stepped over once per client:
+ * O(1) per joke per client, filtered or not, with no write and no WRITEABLE round for
+ * a joke the client does not take.
+ */
 const struct ring_entry *clients_next(struct worker *w, struct pss *p)
 {
 	const struct ring_entry *e;
 
-	while ((e = ring_get(&w->ring, p->seq)) && p->has_since && e->id <= p->since)
+	while ((e = ring_get(&w->ring, p->seq)) &&
+	       (!(e->bit & p->mask) || (p->has_since && e->id <= p->since)))
 		p->seq++;
 	return e;
+}
+
+/* p has sent its entry: on to the next one it takes (or the head). */
+static void step(struct worker *w, struct pss *p)
+{
+	p->seq++;
+	clients_next(w, p);
 }
 
 /*
@@ -82,7 +95,7 @@ static int send_now(struct worker *w, struct pss *p)
 	}
 	if (p->sse && lws_partial_buffered(p->wsi))
 		sse_wake(p); /* lws sends the rest when the socket is writable */
-	p->seq++;
+	step(w, p);
 	return 1;
 }
 
@@ -111,7 +124,7 @@ int clients_write_next(struct worker *w, struct pss *p)
 	if ((e = clients_next(w, p))) {
 		if (clients_send_entry(w, p, e))
 			return -1;
-		p->seq++;
+		step(w, p);
 	}
 	return 0;
 }
@@ -145,9 +158,14 @@ void clients_scan(struct worker *w)
 		.grace = SLOW_GRACE_US,
 	};
 
-	for (struct pss *p = w->clients; p; p = p->next)
-		if (!p->close_code && p->seq > v.lead)
+	for (struct pss *p = w->clients; p; p = p->next) {
+		if (p->close_code)
+			continue;
+		/* past the jokes it does not take: a filter is never a slow reader */
+		clients_next(w, p);
+		if (p->seq > v.lead)
 			v.lead = p->seq;
+	}
 	w->min_seq = w->ring.head;
 	w->watching = 0;
 	for (struct pss *p = w->clients; p; p = p->next) {
@@ -232,6 +250,7 @@ static void seat(struct worker *w, struct pss *p, int count)
 			stats_add(&w->st->gaps, 1);
 		}
 	}
+	clients_next(w, p); /* its first joke: the replay it takes, not the whole window */
 	behind = r->head - p->seq;
 	p->max_lag = (uint64_t)w->cfg->pushd_max_backlog + behind;
 	if (p->max_lag > r->cap)
@@ -251,6 +270,8 @@ void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
 	w->clients = p;
 	w->nclients++;
 	stats_add(p->sse ? &w->st->sse_clients : &w->st->clients, 1);
+	if (p->mask != CATEGORY_ALL)
+		stats_add(&w->st->filtered, 1);
 	seat(w, p, 1);
 }
 
@@ -259,6 +280,7 @@ void clients_hole(struct worker *w, int64_t since, int64_t oldest)
 	for (struct pss *p = w->clients; p; p = p->next) {
 		if (p->close_code)
 			continue;
+		clients_next(w, p); /* jokes it does not take do not hold it back */
 		if (p->seq != w->ring.head) { /* still behind: its gap notice would come too early */
 			clients_close(w, p, LWS_CLOSE_STATUS_GOINGAWAY);
 			continue;
@@ -295,4 +317,6 @@ void clients_remove(struct worker *w, struct pss *p)
 		p->next->prev = p->prev;
 	w->nclients--;
 	stats_add(p->sse ? &w->st->sse_clients : &w->st->clients, -1);
+	if (p->mask != CATEGORY_ALL)
+		stats_add(&w->st->filtered, -1);
 }

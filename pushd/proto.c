@@ -18,7 +18,8 @@
 
 static int filter(struct worker *w, struct lws *wsi, struct pss *p)
 {
-	char uri[128];
+	char uri[128], why[REQUEST_WHY_MAX];
+	unsigned mask;
 	int rc;
 
 	if (w->stopping)
@@ -32,6 +33,9 @@ static int filter(struct worker *w, struct lws *wsi, struct pss *p)
 	if (rc < 0)
 		return request_refuse(wsi, HTTP_STATUS_BAD_REQUEST, NULL);
 	p->has_since = rc == 1;
+	if (request_category(wsi, &mask, why, sizeof(why)) < 0)
+		return request_refuse_why(wsi, HTTP_STATUS_BAD_REQUEST, &w->st->refused_category, why);
+	p->mask = mask & CATEGORY_ALL;
 	return request_count(w, wsi, p);
 }
 

@@ -1,6 +1,6 @@
 /* request.h - what the WebSocket upgrade and the event stream check alike in a
- * request: the refusal answer, ?since=, an id's syntax, the Origin and the
- * client limit.
+ * request: the refusal answer, ?since=, ?category=, an id's syntax, the Origin
+ * and the client limit.
  */
 #ifndef PUSHD_REQUEST_H
 #define PUSHD_REQUEST_H
@@ -19,11 +19,24 @@
  */
 int request_refuse(struct lws *wsi, int status, int64_t *counter);
 
+#define REQUEST_WHY_MAX 256 /* bytes of a refusal's explanation */
+
+/* As request_refuse(), the body "Reason: why" (why may be NULL: the reason alone). */
+int request_refuse_why(struct lws *wsi, int status, int64_t *counter, const char *why);
+
 /* An id: 1 to REQUEST_ID_DIGITS_MAX ASCII digits, nothing else. 0 parsed, -1 refused. */
 int request_parse_id(const char *v, int64_t *id);
 
 /* ?since=ID: 1 parsed, 0 absent, -1 malformed (refuse with 400). */
 int request_since(struct lws *wsi, int64_t *since);
+
+/*
+ * ?category=LIST (lib/category.h's list, percent-decoded by lws: "a,b" and "a%2Cb" alike):
+ * 1 parsed into *mask, 0 absent (*mask = CATEGORY_ALL), -1 refused (a bad list, the argument
+ * given twice, unreadable arguments) with why (size bytes, at most REQUEST_WHY_MAX) naming
+ * the known categories: refuse with 400 and why.
+ */
+int request_category(struct lws *wsi, unsigned *mask, char *why, size_t size);
 
 /*
  * The Origin against Host and pushd_allowed_origins (origin.h); a request

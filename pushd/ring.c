@@ -1,6 +1,8 @@
 /* ring.c - the replay ring of prebuilt joke frames (see ring.h). */
 #include "ring.h"
 
+#include "category.h"
+
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <stdio.h>
@@ -101,6 +103,9 @@ int ring_push(struct ring *r, const struct joke *j)
 		r->count++;
 	}
 	e.id = j->id;
+	e.bit = category_bit(j->category);
+	if (!e.bit)
+		e.bit = category_bit(CATEGORY_DEFAULT);
 	*slot = e;
 	r->head++;
 	r->newest_id = j->id;

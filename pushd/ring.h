@@ -4,6 +4,8 @@
  * Every client holds one sequence number into the ring (the next entry it
  * will send), so a broadcast costs O(1) per client write and a burst is never
  * dropped for a connected client. Entries are shared, never copied per client.
+ * Each entry carries its joke's category bit, set once as it is pushed: a client
+ * filtering on categories steps past an entry outside its mask with one AND.
  */
 #ifndef PUSHD_RING_H
 #define PUSHD_RING_H
@@ -15,6 +17,7 @@
 
 struct ring_entry {
 	int64_t id;
+	unsigned bit;	    /* the joke's category bit (lib/category.h): a client's mask takes it or not */
 	size_t len;	    /* payload bytes after the headroom */
 	unsigned char *buf; /* RING_PRE bytes of headroom, then the JSON text */
 	/* the same joke as one event, "id: ID\nevent: joke\ndata: JSON\n\n", in buf's block */
@@ -45,7 +48,8 @@ void ring_free(struct ring *r);
 /*
  * Append j (ids must grow; an id <= newest_id is ignored and returns 0) as
  * {"type":"joke",...record}, and as the event carrying that text (built here,
- * once per joke, like the frame). The oldest entry falls out when full. Returns 1
+ * once per joke, like the frame), with the bit of j's category (of "misc" when j has
+ * none or an unknown one, as the record says). The oldest entry falls out when full. Returns 1
  * when appended, 0 when ignored, -1 on allocation failure.
  */
 int ring_push(struct ring *r, const struct joke *j);

@@ -81,6 +81,9 @@ static int send_head(struct lws *wsi)
 static int sse_start(struct worker *w, struct lws *wsi, struct pss *p, const char *uri,
 		     size_t len)
 {
+	char why[REQUEST_WHY_MAX];
+	unsigned mask;
+
 	if (w->stopping)
 		return request_refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, &w->st->refused_limit);
 	if (!uri || !is_stream_path(uri, len))
@@ -92,6 +95,9 @@ static int sse_start(struct worker *w, struct lws *wsi, struct pss *p, const cha
 		return 1;
 	if (resume_point(wsi, p))
 		return request_refuse(wsi, HTTP_STATUS_BAD_REQUEST, NULL);
+	if (request_category(wsi, &mask, why, sizeof(why)) < 0)
+		return request_refuse_why(wsi, HTTP_STATUS_BAD_REQUEST, &w->st->refused_category, why);
+	p->mask = mask & CATEGORY_ALL;
 	if (request_count(w, wsi, p))
 		return 1;
 	if (send_head(wsi))

@@ -104,6 +104,8 @@ int stats_render(const struct stats *s, int n, char *buf, size_t size)
 	       stats_get(&s->worker_restarts));
 	metric(&o, "clients", "gauge", "WebSocket clients connected.", SUM(clients));
 	metric(&o, "sse_clients", "gauge", "Event-stream (SSE) clients connected.", SUM(sse_clients));
+	metric(&o, "filtered_clients", "gauge",
+	       "Clients of either kind taking only some categories (?category=).", SUM(filtered));
 	metric(&o, "newest_joke_id", "gauge", "Newest joke id held.", MAX(newest_id));
 	metric(&o, "jokes_published_total", "counter", "Jokes taken from the joke source (database or Redis stream) for broadcast.",
 	       MAX(published));
@@ -114,8 +116,10 @@ int stats_render(const struct stats *s, int n, char *buf, size_t size)
 	put(&o, "# HELP jokes_pushd_clients_refused_total Upgrades and event streams refused.\n"
 		"# TYPE jokes_pushd_clients_refused_total counter\n"
 		"jokes_pushd_clients_refused_total{reason=\"limit\"} %lld\n"
-		"jokes_pushd_clients_refused_total{reason=\"origin\"} %lld\n",
-	    (long long)SUM(refused_limit), (long long)SUM(refused_origin));
+		"jokes_pushd_clients_refused_total{reason=\"origin\"} %lld\n"
+		"jokes_pushd_clients_refused_total{reason=\"category\"} %lld\n",
+	    (long long)SUM(refused_limit), (long long)SUM(refused_origin),
+	    (long long)SUM(refused_category));
 	metric(&o, "clients_too_big_total", "counter", "Clients closed for a too large frame.",
 	       SUM(too_big));
 	metric(&o, "replay_hits_total", "counter",

@@ -18,6 +18,7 @@ struct __attribute__((aligned(128))) stats_worker {
 	int64_t pid;
 	int64_t clients;	   /* gauge: established WebSocket clients */
 	int64_t sse_clients;	   /* gauge: event streams being served */
+	int64_t filtered;	   /* gauge: clients of either kind with a ?category= filter */
 	int64_t newest_id;	   /* gauge */
 	int64_t published;	   /* jokes taken into the ring */
 	int64_t sent;		   /* messages written to clients */
@@ -25,6 +26,7 @@ struct __attribute__((aligned(128))) stats_worker {
 	int64_t culled;		   /* slow clients closed */
 	int64_t refused_limit;	   /* 503: max clients or shutting down */
 	int64_t refused_origin;	   /* 403: Origin mismatch or missing */
+	int64_t refused_category;  /* 400: a refused ?category= */
 	int64_t replays;	   /* connections with ?since= served from the ring */
 	int64_t gaps;		   /* gap messages sent */
 	int64_t too_big;	   /* clients closed for a too large frame */

@@ -36,6 +36,8 @@ struct pss {
 	unsigned ping_out : 1;	 /* our ping is unanswered */
 	unsigned ping_late : 1;	 /* and was past its time at the last keepalive walk */
 	unsigned sse : 1;	 /* an event stream (sse.c): events and comments, no pings */
+	/* the categories it takes (?category=; CATEGORY_ALL: unfiltered), in the same word */
+	unsigned mask : CATEGORY_COUNT;
 };
 
 struct worker {

@@ -26,8 +26,9 @@ check("first joke (database created after start) reaches all 5 clients",
       all(m and m["type"] == "joke" and m["id"] == first for m in got))
 check("text arrives literally (markup, quotes, entity, emoji, newline)",
       got[0]["text"] == text + " 1" and got[0]["source"] == "test" and len(got[0]["fetched_at"]) == 20)
-check("message has exactly the contract keys",
-      sorted(got[0]) == ["fetched_at", "id", "source", "text", "type"])
+check("message has exactly the contract keys, the category the stored one",
+      sorted(got[0]) == ["category", "fetched_at", "id", "source", "text", "type"] and
+      got[0]["category"] == "misc")
 
 ids = put(50, "burst")
 ok = True

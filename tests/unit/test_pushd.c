@@ -7,6 +7,7 @@
 #include "../../pushd/ring.h"
 #include "../../pushd/slow.h"
 #include "../../pushd/stats.h"
+#include "category.h"
 #include "log.h"
 #include "unit.h"
 
@@ -301,15 +302,59 @@ static void test_stats_redis(void)
 	munmap(st, sizeof(*st));
 }
 
+/* Each entry carries its joke's category bit, set once as it is pushed; none or unknown: misc. */
+static void test_ring_category(void)
+{
+	struct ring r;
+	struct joke j;
+	const char *cats[] = {"dad", "", "nope", "Knock-Knock", "programming"};
+	unsigned want[] = {category_bit("dad"), category_bit("misc"), category_bit("misc"),
+			   category_bit("misc"), category_bit("programming")};
+
+	CHECK(ring_init(&r, 8, 0) == 0);
+	for (int i = 0; i < 5; i++) {
+		j = mk(i + 1);
+		snprintf(j.category, sizeof(j.category), "%s", cats[i]);
+		CHECK(ring_push(&r, &j) == 1);
+		const struct ring_entry *e = ring_get(&r, (uint64_t)i);
+		CHECK_MSG(e && e->bit == want[i], "an entry has the bit of its category");
+	}
+	CHECK(want[0] && want[0] != want[1] && want[4] && want[4] != want[0]);
+	ring_free(&r);
+}
+
+/* The filtering clients' gauge and the category refusals: summed over the workers. */
+static void test_stats_category(void)
+{
+	static char buf[16384];
+	struct stats *st = stats_create();
+	int n;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	st->w[0].filtered = 3;
+	st->w[1].filtered = 4;
+	st->w[0].refused_category = 2;
+	st->w[1].refused_category = 1;
+	n = stats_render(st, 2, buf, sizeof(buf));
+	CHECK(n > 0 && strstr(buf, "\njokes_pushd_filtered_clients 7\n"));
+	CHECK(strstr(buf, "# TYPE jokes_pushd_filtered_clients gauge\n") != NULL);
+	CHECK(strstr(buf, "\njokes_pushd_clients_refused_total{reason=\"category\"} 3\n") != NULL);
+	munmap(st, sizeof(*st));
+}
+
 int main(void)
 {
 	test_ring();
 	test_ring_sse();
+	test_ring_category();
 	test_linebuf();
 	test_origin();
 	test_slow();
 	test_cmdq();
 	test_loop();
 	test_stats_redis();
+	test_stats_category();
 	return unit_done();
 }
