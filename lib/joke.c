@@ -83,6 +83,29 @@ joke_time_valid(const char *t)
 	       sec <= 60;
 }
 
+/* the two digits at t */
+static int
+two(const char *t)
+{
+	return (t[0] - '0') * 10 + t[1] - '0';
+}
+
+int64_t
+joke_time_unix(const char *t)
+{
+	struct tm tm = {0};
+
+	if (!joke_time_valid(t))
+		return 0;
+	tm.tm_year = two(t) * 100 + two(t + 2) - 1900;
+	tm.tm_mon = two(t + 5) - 1;
+	tm.tm_mday = two(t + 8);
+	tm.tm_hour = two(t + 11);
+	tm.tm_min = two(t + 14);
+	tm.tm_sec = two(t + 17);
+	return (int64_t)timegm(&tm);
+}
+
 int64_t
 joke_wall_ms(void)
 {

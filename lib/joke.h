@@ -40,6 +40,9 @@ int joke_source_valid(const char *name);
 /* 1 when t is "YYYY-MM-DDTHH:MM:SSZ" with digits in range. */
 int joke_time_valid(const char *t);
 
+/* Unix time of a valid "YYYY-MM-DDTHH:MM:SSZ" (joke_time_valid), else 0. */
+int64_t joke_time_unix(const char *t);
+
 /*
  * CLOCK_REALTIME in milliseconds: the one wall clock of jokes-fetch (slots, fetched_at,
  * rests). glibc's time() reads a coarser clock that can lag it by a tick, so a fetch

@@ -204,6 +204,7 @@ void loop_refill(struct worker *w)
 	if (n) {
 		stats_add(&w->st->published, n);
 		stats_set(&w->st->newest_id, w->ring.newest_id);
+		stats_set(&w->st->newest_at, w->ring.newest_at);
 		log_debug("worker %d: %d new joke(s), newest %lld", w->a->index, n,
 			  (long long)w->ring.newest_id);
 	}

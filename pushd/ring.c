@@ -109,6 +109,7 @@ int ring_push(struct ring *r, const struct joke *j)
 	*slot = e;
 	r->head++;
 	r->newest_id = j->id;
+	r->newest_at = joke_time_unix(j->fetched_at);
 	return 1;
 }
 

@@ -32,6 +32,7 @@ struct ring {
 	uint64_t head;	   /* sequence number of the next push */
 	size_t count;	   /* entries held: sequence numbers [head - count, head) */
 	int64_t newest_id; /* 0 when nothing was ever pushed */
+	int64_t newest_at; /* unix time the newest joke was fetched (its fetched_at), 0 before */
 	int64_t lost_max;  /* newest id known to exist but not held (evicted or not loaded) */
 };
 

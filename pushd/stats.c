@@ -107,6 +107,10 @@ int stats_render(const struct stats *s, int n, char *buf, size_t size)
 	metric(&o, "filtered_clients", "gauge",
 	       "Clients of either kind taking only some categories (?category=).", SUM(filtered));
 	metric(&o, "newest_joke_id", "gauge", "Newest joke id held.", MAX(newest_id));
+	if (MAX(newest_at) > 0) /* a stalled fetcher, a dead cron line: this grows */
+		metric(&o, "newest_joke_age_seconds", "gauge",
+		       "Seconds since the newest joke held was fetched (its fetched_at).",
+		       (int64_t)time(NULL) - MAX(newest_at));
 	metric(&o, "jokes_published_total", "counter", "Jokes taken from the joke source (database or Redis stream) for broadcast.",
 	       MAX(published));
 	metric(&o, "messages_sent_total", "counter",

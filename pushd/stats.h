@@ -20,6 +20,7 @@ struct __attribute__((aligned(128))) stats_worker {
 	int64_t sse_clients;	   /* gauge: event streams being served */
 	int64_t filtered;	   /* gauge: clients of either kind with a ?category= filter */
 	int64_t newest_id;	   /* gauge */
+	int64_t newest_at;	   /* unix time the newest joke held was fetched (0: none yet) */
 	int64_t published;	   /* jokes taken into the ring */
 	int64_t sent;		   /* messages written to clients */
 	int64_t bytes_sent;	   /* payload bytes written */

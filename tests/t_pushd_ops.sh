@@ -199,6 +199,15 @@ for m in clients messages_sent_total bytes_sent_total clients_culled_total 'clie
 	check "metrics has jokes_pushd_$m" grep -q "^jokes_pushd_$m [0-9]" "$T/metrics.txt"
 done
 check "metrics: 2 workers" test "$(metric workers)" = 2
+age=$(metric newest_joke_age_seconds)
+check "metrics: the newest joke's age, a few seconds after it was fetched ($age)" \
+	test -n "$age" -a "${age:-x}" -ge 0 -a "${age:-999}" -le 120
+# a joke fetched long ago becomes the newest (as a stalled fetcher leaves it): the age grows
+sqlite3 -cmd '.timeout 5000' "$T/jokes.db" "INSERT INTO jokes (source, source_id, text, text_key,
+	fetched_at) VALUES ('test', 'old-1', 'fetched long ago', 'fetched long ago', '2020-01-01T00:00:00Z')"
+for _ in $(seq 80); do [ "$(metric newest_joke_age_seconds)" -gt 100000000 ] 2>/dev/null && break; sleep 0.1; done
+check "metrics: a newest joke fetched in 2020 is over 3 years old ($(metric newest_joke_age_seconds) s)" \
+	test "$(metric newest_joke_age_seconds)" -gt 100000000
 check "unknown metrics path is 404" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/nope")" = 404
 
 # SIGTERM: every client gets close 1001, the daemon exits 0
