@@ -61,6 +61,7 @@ static const struct key keys[] = {
 	STR(pushd_listen, CONFIG_PUSHD, "unix:/run/jokes/ws.sock", "WebSocket listener: HOST:PORT or unix:PATH"),
 	STR(pushd_metrics_listen, CONFIG_PUSHD, "127.0.0.1:9108", "health and metrics listener: HOST:PORT, or empty for none"),
 	STR(pushd_socket_group, CONFIG_PUSHD, "", "group given the Unix sockets (mode 0660)"),
+	STR(pushd_notify_group, CONFIG_PUSHD, "", "group given the notify socket instead (the fetcher's; empty: pushd_socket_group)"),
 	STR(pushd_allowed_origins, CONFIG_PUSHD, "", "extra allowed Origin values, comma separated"),
 	BOOL(pushd_allow_no_origin, CONFIG_PUSHD, "no", "accept upgrades without an Origin header"),
 	INT(pushd_workers, CONFIG_PUSHD, 0, 64, "0", "worker processes (0: one per core)"),

@@ -70,6 +70,7 @@ struct config {
 	char pushd_listen[CONFIG_PATH_MAX]; /* "HOST:PORT" or "unix:/path" */
 	char pushd_metrics_listen[CONFIG_PATH_MAX];
 	char pushd_socket_group[64];
+	char pushd_notify_group[64]; /* the notify socket's group; empty: pushd_socket_group */
 	char pushd_allowed_origins[CONFIG_LIST_MAX];
 	int pushd_allow_no_origin;
 	long pushd_workers; /* 0: one per core */

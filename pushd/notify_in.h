@@ -11,16 +11,30 @@
 #include <time.h>
 
 #define NOTIFY_CONNS 64
+/*
+ * A notify is a wake-up, and jokes-fetch sends one line a run: a peer is read at most
+ * NOTIFY_BYTES_PER_SEC a second (then not polled until the next second, so a flooding member
+ * of the socket's group cannot make the parent spin), and at most NOTIFY_LINES_PER_SEC of
+ * its lines a second are checked; the rest are counted and skipped. Each read that brought
+ * a valid line wakes the workers once.
+ */
+#define NOTIFY_BYTES_PER_SEC 65536
+#define NOTIFY_LINES_PER_SEC 100
 
 struct notify_conn {
 	int fd; /* -1: free */
 	time_t last;
+	time_t sec;	/* the second the budgets below are for */
+	size_t bytes;	/* read in that second */
+	int lines;	/* checked in that second */
 	struct linebuf lb;
 };
 
 struct notify_in {
 	struct listener l;
 	struct notify_conn c[NOTIFY_CONNS];
+	struct notify_conn *reading; /* the connection whose bytes line() sees */
+	int woke;		     /* a valid line in this read */
 	struct stats *stats;
 	void (*on_joke)(void *ctx); /* a valid record came in */
 	void *ctx;
@@ -35,6 +49,9 @@ int notify_in_take(void *n, int fd);
 
 /* Read what connection i has; a connection that ends inside a line drops it (counted). */
 void notify_in_read(struct notify_in *n, int i);
+
+/* The descriptor to poll for connection i, or -1 (free, or over its byte budget this second). */
+int notify_in_poll_fd(const struct notify_in *n, int i, time_t now);
 
 /* Close the connections idle for longer than a few seconds. */
 void notify_in_expire(struct notify_in *n, time_t now);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
@@ -42,6 +43,8 @@ struct parent {
 	struct metrics_http metrics;
 	/* the socket files bound at start: a reload may name others, these are ours to remove */
 	char notify_path[CONFIG_PATH_MAX], ws_path[CONFIG_PATH_MAX];
+	struct stat notify_st; /* the notify socket file as bound: gone or replaced, bind again */
+	time_t notify_checked;
 	long ring_slack; /* pushd_max_backlog at start: what every worker's ring is made for */
 	int stopping;
 	time_t stop_deadline;
@@ -235,10 +238,49 @@ static void on_signals(struct parent *p)
 	}
 }
 
+/* The notify socket's group: its own key, else the one of both sockets. */
+static const char *notify_group(const struct config *cfg)
+{
+	return cfg->pushd_notify_group[0] ? cfg->pushd_notify_group : cfg->pushd_socket_group;
+}
+
+/*
+ * Once a second: the notify socket file still the one bound? Removed (a cleanup script, a
+ * tmpfiles run) it would leave every fetch's notify failing until a restart, so bind a new
+ * one at the path; one that another process bound there is left alone (said once).
+ */
+static void notify_watch(struct parent *p, time_t now)
+{
+	struct stat st;
+	int ex = 0, fd;
+
+	if (!p->notify_path[0] || p->stopping || now == p->notify_checked)
+		return;
+	p->notify_checked = now;
+	if (stat(p->notify_path, &st) == 0 && st.st_ino == p->notify_st.st_ino &&
+	    st.st_dev == p->notify_st.st_dev)
+		return;
+	fd = sock_unix_listen(p->notify_path, notify_group(p->cfg), &ex);
+	if (fd < 0) {
+		if (p->notify_st.st_ino) /* said once, until a bind works again */
+			log_error("notify socket %s is gone and cannot be bound again; fetches will"
+				  " not wake jokes-pushd (it reads every pushd_poll_secs)",
+				  p->notify_path);
+		p->notify_st.st_ino = 0;
+		return;
+	}
+	log_warn("notify socket %s was removed or replaced; listening on a new one", p->notify_path);
+	if (p->notify.l.fd >= 0)
+		close(p->notify.l.fd);
+	p->notify.l.fd = fd;
+	(void)stat(p->notify_path, &p->notify_st);
+}
+
 static void housekeeping(struct parent *p)
 {
 	time_t now = time(NULL);
 
+	notify_watch(p, now);
 	notify_in_expire(&p->notify, now);
 	metrics_http_expire(&p->metrics, now);
 	respawn_due(p);
@@ -320,7 +362,7 @@ static void loop_once(struct parent *p)
 		pset_add(&ps, listener_poll_fd(&p->notify.l, now, &timeout), POLLIN, PK_NOTIFY, 0);
 	pset_add(&ps, listener_poll_fd(&p->metrics.l, now, &timeout), POLLIN, PK_METRICS, 0);
 	for (int i = 0; i < NOTIFY_CONNS; i++)
-		pset_add(&ps, p->notify.c[i].fd, POLLIN, PK_NCONN, i);
+		pset_add(&ps, notify_in_poll_fd(&p->notify, i, time(NULL)), POLLIN, PK_NCONN, i);
 	for (int i = 0; i < METRICS_CONNS; i++)
 		pset_add(&ps, p->metrics.c[i].fd, POLLIN, PK_MCONN, i);
 	for (int i = 0; i < p->nworkers; i++)
@@ -362,11 +404,11 @@ static int open_sockets(struct parent *p)
 
 	/* the Redis source needs no notify: its workers follow the stream themselves */
 	if (p->cfg->pushd_source != CONFIG_SOURCE_REDIS) {
-		p->notify.l.fd =
-			sock_unix_listen(p->cfg->notify_socket, p->cfg->pushd_socket_group, &ex);
+		p->notify.l.fd = sock_unix_listen(p->cfg->notify_socket, notify_group(p->cfg), &ex);
 		if (p->notify.l.fd < 0)
 			return ex;
 		snprintf(p->notify_path, sizeof(p->notify_path), "%s", p->cfg->notify_socket);
+		(void)stat(p->notify_path, &p->notify_st);
 	}
 	if (sock_is_unix(p->cfg->pushd_listen, &path)) {
 		int fd = sock_unix_listen(path, p->cfg->pushd_socket_group, &ex);

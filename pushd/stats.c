@@ -133,6 +133,9 @@ int stats_render(const struct stats *s, int n, char *buf, size_t size)
 	metric(&o, "notifies_received_total", "counter", "Valid notify lines.", stats_get(&s->notifies));
 	metric(&o, "notifies_rejected_total", "counter", "Notify lines refused.",
 	       stats_get(&s->notify_rejected));
+	metric(&o, "notifies_limited_total", "counter",
+	       "Notify lines skipped unread: over a peer's lines per second.",
+	       stats_get(&s->notify_limited));
 	metric(&o, "db_reads_total", "counter", "Database reads.", SUM(db_reads));
 	metric(&o, "db_errors_total", "counter", "Failed database reads.", SUM(db_errors));
 	if (stats_get(&s->source_redis))

@@ -45,6 +45,7 @@ struct stats {
 	int64_t clients_total;	   /* established clients over all workers (the max_clients check) */
 	int64_t notifies;	   /* valid notify lines */
 	int64_t notify_rejected;   /* bad notify lines (not JSON, too long, wrong shape, no newline) */
+	int64_t notify_limited;	   /* notify lines skipped: over a peer's lines per second */
 	int64_t worker_restarts;
 	int64_t workers;
 	int64_t started;	   /* unix time */

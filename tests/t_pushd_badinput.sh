@@ -7,7 +7,7 @@ start_pushd b --pushd_max_clients=20 --pushd_handshake_secs=2 --pushd_allowed_or
 export PARENT=$PID
 
 py '
-import os, socket, subprocess, time
+import json, os, socket, subprocess, time
 from wsclient import WS, Closed
 T, dbput, port = os.environ["T"], os.environ["DBPUT"], int(os.environ["PORT"])
 addr = ("127.0.0.1", port)
@@ -130,10 +130,49 @@ check("clients gauge is 20 (%s)" % n, n == 20)
 for c in again:
     c.close()
 
+# a member of the notify socket group flooding it: the parent reads it at its budget and
+# does not spin (its CPU over 3 s of flood), the flood is counted, jokes still arrive
+def cpu(pid):
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+flood_line = json.dumps({"id": 1, "text": "flood", "source": "test",
+                         "fetched_at": "2026-11-24T10:00:15Z"}).encode() + b"\n"
+lim0 = metric("notifies_limited_total") or 0
+c0, t0 = cpu(os.environ["PARENT"]), time.time()
+fl = socket.socket(socket.AF_UNIX)
+fl.connect(T + "/notify.sock")
+fl.setblocking(False)
+sent = 0
+while time.time() - t0 < 3:
+    try:
+        sent += fl.send(flood_line * 64)
+    except BlockingIOError:
+        time.sleep(0.001)
+used = cpu(os.environ["PARENT"]) - c0
+fl.close()
+# the socket takes what its buffer holds and then what the parent reads: 64 KiB a second
+check("a notify flood (as fast as the socket takes it: %d KiB in 3 s, the parent reading 64 KiB a second) costs the parent %.2f s of CPU, under 0.3" % (sent >> 10, used),
+      used < 0.3 and 100 << 10 < sent < 3 << 20)
+check("its lines over the budget are counted (%s)" % ((metric("notifies_limited_total") or 0) - lim0),
+      (metric("notifies_limited_total") or 0) - lim0 > 0)
+# the notify socket file removed (a cleanup job): pushd binds a new one within a second or
+# two, and a fetch notify wakes it again (quicker than its 5 s database poll)
+os.unlink(T + "/notify.sock")
+for _ in range(40):
+    if os.path.exists(T + "/notify.sock"):
+        break
+    time.sleep(0.1)
+check("a removed notify socket is bound again", os.path.exists(T + "/notify.sock"))
+t0 = time.time()
+jid = put("notified on the new socket", notify=True)
+m = good.recv(3)
+check("a notify on it delivers at once (%.2f s)" % (time.time() - t0),
+      m is not None and m["id"] == jid and time.time() - t0 < 2)
 jid = put("after everything", notify=True)
 m = good.recv(3)
 check("the good client still gets new jokes after all that", m is not None and m["id"] == jid)
 '
 check "pushd still running" kill -0 "$PARENT"
 check "bad notifies logged" grep -q "notify: dropped a bad line" "$LOG"
+check "the new notify socket logged" grep -q "warn: notify socket .* was removed or replaced; listening on a new one" "$LOG"
 check "too long notify logged" grep -q "notify: dropped a line longer than" "$LOG"

@@ -53,3 +53,18 @@ check "umask 000: jokes-pushd's notify and WebSocket sockets are 0660" \
 	test "$(stat -c %a "$notify" "$ws" | sort -u)" = 660
 check "both bound under umask 0117" \
 	test "$(umask_at_bind "$tmp/pushd.trace" "$notify")$(umask_at_bind "$tmp/pushd.trace" "$ws")" = 01170117
+
+# pushd_notify_group: the fetcher's group on the notify socket, the web server's on the other
+read -r g1 g2 _ <<<"$(if [ "$(id -u)" = 0 ]; then echo daemon nogroup; else id -Gn; fi)"
+if [ -n "${g2:-}" ]; then
+	ws2=$tmp/ws2.sock notify2=$tmp/notify2.sock
+	"$pushd_bin" --db-path="$db" --log-level=warn --notify-socket="$notify2" --pushd-listen="unix:$ws2" \
+		--pushd-workers=1 --pushd-metrics-listen= --pushd-socket-group="$g1" \
+		--pushd-notify-group="$g2" 2>"$tmp/pushd2.err" &
+	pids+=($!)
+	wait_sock "$ws2"
+	check "pushd_notify_group: the notify socket is group $g2, the WebSocket one $g1" \
+		test "$(stat -c %G "$notify2")/$(stat -c %G "$ws2")" = "$g2/$g1"
+else
+	nok "pushd_notify_group needs two groups to show (root, or a user in two groups)"
+fi
