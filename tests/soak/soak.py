@@ -577,14 +577,14 @@ class Soak:
         return "pid %d stopped, %d started%s" % (pid, self.pid("nginx") or 0, "" if ok else " NOT UP")
 
     def f_fetch_kill(self):
-        after = self.rng.choice([None, self.rng.uniform(0.002, 0.03)])
+        after = self.rng.choice([None, self.rng.uniform(0.0005, 0.008)])
         done = threading.Event()
         note = []
 
         def run():
             if after is None:  # in the middle of a slow API answer
                 self.api({"source": "*", "mode": "drip", "times": 1})
-                note.append(self.fetch_once(self.rng.uniform(0.2, 1.0), name="fetch-killed"))
+                note.append(self.fetch_once(self.rng.uniform(0.05, 0.5), name="fetch-killed"))
             else:  # somewhere between start and exit (a run takes a few ms)
                 note.append(self.fetch_once(after, name="fetch-killed"))
             done.set()
@@ -725,6 +725,10 @@ class Soak:
                     self.page_state().get("newest", 0) >= top:
                 break
             time.sleep(0.5)
+        self.log("settled in %.1f s: %d watchers connected, newest %s of %d; page at %s" % (
+            now() - settle_end + 45, sum(s.get("connected", 0) for s in self.fleet_status()),
+            min(s.get("min_last", 0) for s in self.fleet_status()), top,
+            self.page_state().get("newest")))
         time.sleep(2.5)  # one more page report
         self.usage_end = self.usage_all()
         self.log("pushd (rss KB, fds) at end: %s" % self.usage_end)
@@ -751,6 +755,26 @@ class Soak:
             url = nxt[nxt.index("/jokes/"):] if "/jokes/" in nxt else nxt
         return ids
 
+    def latency(self, first_seen):
+        """From fetched_at (whole seconds) to the first watcher that had the joke: the median
+        and the worst, outside faults and within each kind's windows."""
+        rows = self.sql("SELECT id, strftime('%%s', fetched_at) FROM jokes WHERE id > %d" % self.since0)
+        by = {}
+        for i, fa in rows:
+            if i not in first_seen or fa is None:
+                continue
+            t = int(fa)
+            kinds = [f["kind"] for f in self.faults
+                     if f["start"] - 1 <= t <= (f["end"] or now()) + 1] or ["no fault"]
+            for k in kinds:
+                by.setdefault(k, []).append(first_seen[i] - t)
+        out = []
+        for k in sorted(by):
+            v = sorted(by[k])
+            out.append("delivery (fetched_at, a whole second, to the first watcher) %s: %d jokes, "
+                       "median %.1f s, worst %.1f s" % (k, len(v), v[len(v) // 2], v[-1]))
+        return out
+
     def in_window(self, t):
         return any(f["start"] - WINDOW <= t <= (f["end"] or now()) + WINDOW for f in self.faults)
 
@@ -760,6 +784,7 @@ class Soak:
         fails = []
         rows = []
         want_w = set(i for i in all_ids if i > self.since0)
+        first_seen = {}  # joke id -> the first time any watcher had it
         wsum = {"n": 0, "got": 0, "filled": 0, "lost": 0, "doubled": 0, "disorder": 0,
                 "reconnects": 0, "gaps": 0, "worst": ""}
         for _, _, rep in self.fleets:
@@ -771,6 +796,9 @@ class Soak:
                 continue
             for c in report:
                 ids = c["ids"]
+                for i, t in zip(ids, c.get("at", [])):
+                    if t < first_seen.get(i, 1e18):
+                        first_seen[i] = t
                 filled = set()
                 for g in c["gaps"]:
                     filled |= set(self.fill(g["since"]))
@@ -797,6 +825,7 @@ class Soak:
                     wsum["worst"] = "first bad watcher: lost %s, doubled or out of order %s" % (
                         sorted(missing)[:10], bad[:10])
         rows.append(("watchers", wsum))
+        lat_lines = self.latency(first_seen)
         pg = self.page_state()
         initial, shown = pg.get("initial", []), pg.get("shown", [])
         p0 = max(initial) if initial else 0
@@ -915,7 +944,7 @@ class Soak:
         out.append("| no answer within ±5 s of a fault | %d |" % err_in)
         out.append("| no answer outside | %d |" % err_out)
         out.append("")
-        for line in res_lines:
+        for line in res_lines + lat_lines:
             out.append("- " + line)
         out.append("")
         for who, s in rows:
@@ -935,7 +964,8 @@ class Soak:
             f.write(table + "\n")
         with open(os.path.join(self.dir, "faults-%s.json" % self.mode), "w") as f:
             json.dump(self.faults, f, indent=1)
-        print(table, flush=True)
+        self.log("verdict: %s (table in %s)" % ("PASS" if not fails else "FAIL: " + "; ".join(fails),
+                                                 os.path.join(self.dir, "table-%s.md" % self.mode)))
         return 1 if fails else 0
 
 
