@@ -2,7 +2,7 @@
 """soak.py - one soak run of the whole jokes stack under faults (what tests/soak/soak.sh runs).
 
     soak.py --mode sqlite|redis --dir DIR --root ROOT --bin BUILD --minutes M --seed S
-            [--watchers K] [--fault-every SECS]
+            [--watchers K] [--fault-every SECS] [--fleet-resume last|first|none]
 
 Starts, in DIR (a mktemp -d directory) and on loopback only: the fake joke APIs
 (tests/fake_api.py, switching between healthy and hostile answers), jokes-fcgi (two processes
@@ -404,7 +404,8 @@ class Soak:
                     self.api({"source": "*", "mode": "ok"})
                     what = "healthy"
                 else:
-                    bad = rng.sample(SOURCES, rng.randint(1, 4))
+                    # the first sources, so that every run goes through the failover
+                    bad = SOURCES[:rng.randint(1, 4)]
                     what = []
                     for s in bad:
                         m = rng.choice(HOSTILE)
@@ -482,7 +483,8 @@ class Soak:
             rep = os.path.join(self.dir, "reports", "fleet%d.json" % i)
             self.start("fleet%d" % i, [sys.executable, fleet, "127.0.0.1", str(self.port), str(n),
                                        str(self.since0), st, rep, "--backoff=page",
-                                       "--seed=%d" % (self.a.seed + 10 + i)])
+                                       "--seed=%d" % (self.a.seed + 10 + i),
+                                       "--resume=" + self.a.fleet_resume])
             self.fleets.append((n, st, rep))
         self.page_report = os.path.join(self.dir, "reports", "page.json")
         self.start("page", ["node", os.path.join(self.root, "tests/soak/page.mjs"),
@@ -979,6 +981,8 @@ def main():
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--watchers", type=int, default=200)
     ap.add_argument("--fault-every", type=float, default=15)
+    # the self-check: watchers that reconnect wrongly must make the run fail
+    ap.add_argument("--fleet-resume", choices=["last", "first", "none"], default="last")
     a = ap.parse_args()
     if not (0 < a.minutes <= 1440 and 4 <= a.watchers <= 5000 and 3 <= a.fault_every <= 600):
         ap.error("minutes 0-1440, watchers 4-5000, fault-every 3-600")

@@ -8,6 +8,8 @@
 # unset), SOAK_RUNS ("sqlite redis", or one of them), SOAK_WATCHERS (WebSocket watchers, 200),
 # SOAK_FAULT_SECS (seconds between faults, 15), SOAK_KEEP=1 keeps the temporary directory
 # (it is kept anyway when a run fails), JOKES_BUILD (the binaries, default build).
+# SOAK_SELFCHECK=first|none: the watchers reconnect with their first ?since= (doubled jokes) or
+# with none (lost jokes), as broken clients would; the run must then fail.
 # Everything runs on loopback in one mktemp -d directory; tests/soak/soak.py starts every
 # process and stops each by its PID.
 set -u
@@ -35,7 +37,7 @@ for mode in $runs; do
 	mkdir -p "$dir/$mode"
 	python3 "$root/tests/soak/soak.py" --mode "$mode" --dir "$dir/$mode" --root "$root" \
 		--bin "$bin" --minutes "$minutes" --seed "$seed" --watchers "$watchers" \
-		--fault-every "$every" || rc=1
+		--fault-every "$every" --fleet-resume "${SOAK_SELFCHECK:-last}" || rc=1
 done
 echo
 for mode in $runs; do

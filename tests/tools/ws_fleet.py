@@ -2,6 +2,7 @@
 """ws_fleet.py - N WebSocket clients that behave as the page does, for the scale-out test.
 
     ws_fleet.py HOST PORT N SINCE STATUS_FILE REPORT_FILE [--backoff=page] [--seed=S]
+                [--resume=last|first|none]
 
 Each client connects to /ws/jokes/?since=SINCE and remembers the id of every joke it gets.
 When its connection ends (a node killed, a close frame), it connects again with
@@ -9,6 +10,8 @@ When its connection ends (a node killed, a close frame), it connects again with
 (the page would fill it from the JSON API; here none is expected).
 --backoff=page waits as static/jokes.js does instead: after the n-th failure in a row a
 random time between half and all of min(30, 0.5 * 2^min(n, 6)) seconds (--seed=S seeds it).
+--resume=first (?since=SINCE again) or none (live only) reconnect as a broken client would,
+to show that a check of the ids catches it (the soak's self-check); last is the default.
 STATUS_FILE is rewritten every 0.2 s: {"connected": n, "min_last": id, "max_last": id,
 "reconnects": n, "gaps": n}. On SIGTERM the REPORT_FILE gets every client's ids, gaps
 and reconnects (and "at": the arrival time of each id, Unix seconds), and the program exits.
@@ -40,22 +43,24 @@ class Client:
 
 
 def parse_flags(args):
-    """The optional flags after the positional arguments: (page_backoff, seed)."""
-    page, seed = False, None
+    """The optional flags after the positional arguments: (page_backoff, seed, resume)."""
+    page, seed, resume = False, None, "last"
     for a in args:
         if a == "--backoff=page":
             page = True
+        elif a in ("--resume=last", "--resume=first", "--resume=none"):
+            resume = a[9:]
         elif a.startswith("--seed=") and a[7:].isdigit() and len(a) < 27:
             seed = int(a[7:])
         else:
             sys.exit("ws_fleet.py: unknown argument %r" % a)
-    return page, seed
+    return page, seed, resume
 
 
 def main():
     host, port, n, since, status_file, report_file = sys.argv[1:7]
     n, since = int(n), int(since)
-    page_backoff, seed = parse_flags(sys.argv[7:])
+    page_backoff, seed, resume = parse_flags(sys.argv[7:])
     rng = random.Random(seed)
 
     def retry_later(c):
@@ -75,7 +80,11 @@ def main():
     def connect(c):
         c.retry_at = 0.0
         try:
-            ws = WS((host, int(port)), path="/ws/jokes/?since=%d" % c.last, timeout=3)
+            if resume == "none" and c.reconnects >= 0:
+                path = "/ws/jokes/"
+            else:
+                path = "/ws/jokes/?since=%d" % (since if resume == "first" else c.last)
+            ws = WS((host, int(port)), path=path, timeout=3)
         except OSError:
             ws = None
         if ws is None or ws.status != 101:
