@@ -613,10 +613,10 @@ class Soak:
         after = self.max_id()
         if back:
             return "pushd re-created it"
-        self.finding("jokes-pushd did not re-create its notify socket %s within 10 s of it being "
-                     "unlinked (%d jokes stored meanwhile reached clients only by the "
-                     "pushd_poll_secs timer); restarted as an operator would" % (
-                         self.notify, after - before))
+        self.finding("jokes-pushd did not make its notify socket %s again within 10 s of it "
+                     "being removed (%d jokes stored meanwhile, each fetch warned that the "
+                     "socket is missing; their delivery times are the notify-unlink row); "
+                     "restarted as an operator would" % (self.notify, after - before))
         pid = self.pid("pushd")
         self.stop("pushd", signal.SIGTERM, 10)  # the supervisor starts it again
         ok = self.wait_for("pushd back", lambda: self.pid("pushd") not in (None, pid)
