@@ -63,6 +63,7 @@ class Soak:
         self.fetch_special = []  # queue of special runs for the fetch thread
         self.res = []          # (t, {node: (rss_kb, fds)})
         self.findings = []     # (t, text)
+        self.harness_errors = []  # faults that could not be done, fetch runs that failed
         self.events = open(os.path.join(self.dir, "events.log"), "a", buffering=1)
         for d in ("state", "sock", "logs", "web/logs", "web/tmp", "reports"):
             os.makedirs(os.path.join(self.dir, d), exist_ok=True)
@@ -376,6 +377,7 @@ class Soak:
             self.fetch_rc[rc] = self.fetch_rc.get(rc, 0) + 1
             self.procs.pop(name, None)
         if rc not in (0, 75, -9):
+            self.harness_errors.append("jokes-fetch exited %s" % rc)
             self.finding("jokes-fetch exited %s:\n%s" % (rc, self.tail("fetch", 4)))
         return rc
 
@@ -535,6 +537,7 @@ class Soak:
             f["note"] = getattr(self, "f_" + kind.replace("-", "_"))() or ""
         except Exception as e:  # noqa: BLE001 - a fault that breaks is reported, never hidden
             f["note"] = "fault failed: %r" % e
+            self.harness_errors.append("fault %s failed: %r" % (kind, e))
             self.finding("fault %s failed: %r" % (kind, e))
         f["end"] = now()
         self.log("FAULT %s done in %.1f s %s" % (kind, f["end"] - f["start"], f["note"]))
@@ -787,7 +790,7 @@ class Soak:
         rows = []
         want_w = set(i for i in all_ids if i > self.since0)
         first_seen = {}  # joke id -> the first time any watcher had it
-        wsum = {"n": 0, "got": 0, "filled": 0, "lost": 0, "doubled": 0, "disorder": 0,
+        wsum = {"bad": 0, "n": 0, "got": 0, "filled": 0, "lost": 0, "doubled": 0, "disorder": 0,
                 "reconnects": 0, "gaps": 0, "worst": ""}
         for _, _, rep in self.fleets:
             try:
@@ -803,7 +806,10 @@ class Soak:
                         first_seen[i] = t
                 filled = set()
                 for g in c["gaps"]:
-                    filled |= set(self.fill(g["since"]))
+                    try:
+                        filled |= set(self.fill(g["since"]))
+                    except (OSError, ValueError, http.client.HTTPException) as e:
+                        fails.append("a gap fill failed: %s" % e)
                 seen, hi, doubled, disorder, bad = set(), 0, 0, 0, []
                 for i in ids:
                     if i in seen:
@@ -823,6 +829,7 @@ class Soak:
                 wsum["disorder"] += disorder
                 wsum["reconnects"] += c["reconnects"]
                 wsum["gaps"] += len(c["gaps"])
+                wsum["bad"] += bool(missing or bad)
                 if (missing or bad) and not wsum["worst"]:
                     wsum["worst"] = "first bad watcher: lost %s, doubled or out of order %s" % (
                         sorted(missing)[:10], bad[:10])
@@ -839,7 +846,7 @@ class Soak:
         for i in shown:
             late += i < hi
             hi = max(hi, i)
-        psum = {"n": 1, "got": len(shown), "filled": 0, "lost": len(want_p - set(shown) - set(initial)),
+        psum = {"bad": None, "n": 1, "got": len(shown), "filled": 0, "lost": len(want_p - set(shown) - set(initial)),
                 "doubled": sum(v - 1 for v in cnt.values()) + len(set(initial) & set(shown)),
                 "disorder": len(pg.get("violations", [])), "reconnects": None, "gaps": None,
                 "worst": "transport at end: %s; %d cards were added below a newer one (gap "
@@ -881,6 +888,7 @@ class Soak:
         if err_out:
             fails.append("%d requests without an answer outside a fault window: %s" % (
                 err_out, out_examples[:5]))
+        fails += self.harness_errors
         if self.unexpected:
             fails.append("daemons exited that no fault stopped: %s" % [
                 (u[1], u[2]) for u in self.unexpected])
@@ -929,11 +937,13 @@ class Soak:
                                    for k, v in sorted(self.fetch_rc.items()))))
         out.append("")
         out.append("| who | jokes received | filled from the API | lost | doubled | out of order |"
-                   " reconnects | gap messages |")
-        out.append("|---|---|---|---|---|---|---|---|")
+                   " clients with any of these | reconnects | gap messages |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
         for who, s in rows:
-            out.append("| %s (%d) | %d | %d | %d | %d | %d | %s | %s |" % (
-                who, s["n"], s["got"], s["filled"], s["lost"], s["doubled"], s["disorder"],
+            if s["bad"] is None:
+                s["bad"] = int(bool(s["lost"] or s["doubled"] or s["disorder"]))
+            out.append("| %s (%d) | %d | %d | %d | %d | %d | %d | %s | %s |" % (
+                who, s["n"], s["got"], s["filled"], s["lost"], s["doubled"], s["disorder"], s["bad"],
                 "—" if s["reconnects"] is None else s["reconnects"],
                 "—" if s["gaps"] is None else s["gaps"]))
         out.append("")

@@ -23,6 +23,8 @@ watchers=${SOAK_WATCHERS:-200}
 every=${SOAK_FAULT_SECS:-15}
 # the shipped site limits each address; the soak's thousands of connections come from loopback
 export JOKES_LIMIT_EXEMPT=${JOKES_LIMIT_EXEMPT-127.0.0.0/8 1;}
+# no __pycache__ in the tree from the helpers it runs
+export PYTHONDONTWRITEBYTECODE=1
 
 for p in jokes-fetch jokes-pushd jokes-fcgi; do
 	[ -x "$bin/$p" ] || { echo "soak: $bin/$p is missing: run make first" >&2; exit 1; }
