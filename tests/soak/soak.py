@@ -15,7 +15,8 @@ are shown; a sampler asks the page and the API through nginx 5 times a second.
 Every FAULT_EVERY seconds (jittered, seeded) one fault, the kinds in a shuffled deck so each
 comes once before any repeats. At the end: the table (stdout) and exit 1 when a joke was lost,
 doubled or shown out of order, a 5xx fell outside the ±5 s around a fault, a daemon exited
-that no fault had stopped, or pushd's descriptors did not come back to their baseline.
+that no fault had stopped, pushd's descriptors did not come back to their baseline, a fetch
+run failed or a fault could not be done.
 Every process is started here and stopped by its PID. Standard library only.
 """
 import argparse
@@ -1002,8 +1003,8 @@ def main():
     try:
         rc = s.run()
     finally:
+        s.stop_fetch = s.stop_sampling = True  # no new fetch runs while everything stops
         s.stop_all()
-        s.stop_fetch = s.stop_sampling = True
     return rc
 
 
