@@ -4,6 +4,7 @@
 #   make run         run the whole stack on http://127.0.0.1:8080/jokes/ (PROXY=nginx|lighttpd)
 #   make test        install what is missing, build, run every test
 #   make bench       benchmarks (figures for docs/performance.md)
+#   make soak        the whole stack under random faults, SOAK_MIN minutes per run (not in make test)
 #   make install     PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR, SYSCONFDIR, DATADIR, STATEDIR
 #   make deb         the Debian package: build/jokes_VERSION_ARCH.deb (debian/)
 #   make SANITIZE=address,undefined   build with sanitizers (into build-san/)
@@ -168,6 +169,15 @@ bench:
 	$(MAKE) all
 	bench/run.sh
 
+# make soak: the real stack (SQLite, then Redis with two push nodes) under random faults for
+# SOAK_MIN minutes per run, then a table; non-zero when a joke is lost, doubled or out of order
+# or a 5xx falls outside a fault (tests/soak/soak.sh; SOAK_SEED, SOAK_RUNS, SOAK_WATCHERS).
+SOAK_MIN ?= 10
+soak:
+	@tools/deps.sh test
+	$(MAKE) all
+	SOAK_MIN=$(SOAK_MIN) tests/soak/soak.sh
+
 # cppcheck and clang-tidy over the sources; fcgi/ includes the generated static_version.h.
 lint: $(O)/gen/static_version.h
 	@tools/deps.sh test
@@ -210,7 +220,7 @@ deb:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all unit fuzz deps run test bench lint format install uninstall deb clean
+.PHONY: all unit fuzz deps run test bench soak lint format install uninstall deb clean
 
 # (not build/deb/: the package build's copy of the tree, with its own objects and cron.d)
 -include $(shell find $(O) -path $(O)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

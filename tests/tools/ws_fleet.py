@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
 """ws_fleet.py - N WebSocket clients that behave as the page does, for the scale-out test.
 
-    ws_fleet.py HOST PORT N SINCE STATUS_FILE REPORT_FILE
+    ws_fleet.py HOST PORT N SINCE STATUS_FILE REPORT_FILE [--backoff=page] [--seed=S]
+                [--resume=last|first|none]
 
 Each client connects to /ws/jokes/?since=SINCE and remembers the id of every joke it gets.
 When its connection ends (a node killed, a close frame), it connects again with
 ?since=<the last id it has>, after 0.2 s, as often as it takes. A gap message is recorded
 (the page would fill it from the JSON API; here none is expected).
+--backoff=page waits as static/jokes.js does instead: after the n-th failure in a row a
+random time between half and all of min(30, 0.5 * 2^min(n, 6)) seconds (--seed=S seeds it).
+--resume=first (?since=SINCE again) or none (live only) reconnect as a broken client would,
+to show that a check of the ids catches it (the soak's self-check); last is the default.
 STATUS_FILE is rewritten every 0.2 s: {"connected": n, "min_last": id, "max_last": id,
 "reconnects": n, "gaps": n}. On SIGTERM the REPORT_FILE gets every client's ids, gaps
-and reconnects, and the program exits.
+and reconnects (and "at": the arrival time of each id, Unix seconds), and the program exits.
 Standard library only (tests/tools/wsclient.py).
 """
 import json
 import os
+import random
 import resource
 import selectors
 import signal
@@ -29,14 +35,41 @@ class Client:
         self.ws = None
         self.last = since
         self.ids = []
+        self.at = []
         self.gaps = []
         self.reconnects = -1  # the first connect is not a reconnect
         self.retry_at = 0.0
+        self.failures = 0  # in a row, for --backoff=page
+
+
+def parse_flags(args):
+    """The optional flags after the positional arguments: (page_backoff, seed, resume)."""
+    page, seed, resume = False, None, "last"
+    for a in args:
+        if a == "--backoff=page":
+            page = True
+        elif a in ("--resume=last", "--resume=first", "--resume=none"):
+            resume = a[9:]
+        elif a.startswith("--seed=") and a[7:].isdigit() and len(a) < 27:
+            seed = int(a[7:])
+        else:
+            sys.exit("ws_fleet.py: unknown argument %r" % a)
+    return page, seed, resume
 
 
 def main():
     host, port, n, since, status_file, report_file = sys.argv[1:7]
     n, since = int(n), int(since)
+    page_backoff, seed, resume = parse_flags(sys.argv[7:])
+    rng = random.Random(seed)
+
+    def retry_later(c):
+        if not page_backoff:
+            c.retry_at = time.time() + 0.2
+            return
+        c.failures += 1
+        ceiling = min(30.0, 0.5 * 2 ** min(c.failures, 6))
+        c.retry_at = time.time() + ceiling / 2 + rng.random() * ceiling / 2
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     sel = selectors.DefaultSelector()
@@ -47,16 +80,21 @@ def main():
     def connect(c):
         c.retry_at = 0.0
         try:
-            ws = WS((host, int(port)), path="/ws/jokes/?since=%d" % c.last, timeout=3)
+            if resume == "none" and c.reconnects >= 0:
+                path = "/ws/jokes/"
+            else:
+                path = "/ws/jokes/?since=%d" % (since if resume == "first" else c.last)
+            ws = WS((host, int(port)), path=path, timeout=3)
         except OSError:
             ws = None
         if ws is None or ws.status != 101:
             if ws:
                 ws.close()
-            c.retry_at = time.time() + 0.2
+            retry_later(c)
             return
         ws.sock.setblocking(False)
         c.ws = ws
+        c.failures = 0
         c.reconnects += 1
         sel.register(ws.sock, selectors.EVENT_READ, c)
 
@@ -65,11 +103,12 @@ def main():
             sel.unregister(c.ws.sock)
             c.ws.close()
         c.ws = None
-        c.retry_at = time.time() + 0.2
+        retry_later(c)
 
     def take(c, m):
         if m.get("type") == "joke":
             c.ids.append(m["id"])
+            c.at.append(round(time.time(), 3))
             c.last = max(c.last, m["id"])
         elif m.get("type") == "gap":
             c.gaps.append(m)
@@ -114,8 +153,8 @@ def main():
                 json.dump(st, f)
             os.replace(status_file + ".tmp", status_file)
     with open(report_file + ".tmp", "w") as f:
-        json.dump([{"ids": c.ids, "gaps": c.gaps, "reconnects": max(c.reconnects, 0)}
-                   for c in clients], f)
+        json.dump([{"ids": c.ids, "at": c.at, "gaps": c.gaps,
+                    "reconnects": max(c.reconnects, 0)} for c in clients], f)
     os.replace(report_file + ".tmp", report_file)
 
 
