@@ -42,8 +42,11 @@ resume() {
 		test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Origin: https://evil.example' --max-time 2 "$base/sse/jokes/")" = 403
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Origin: $base" --max-time 1 "$base/sse/jokes/")
 	check "$name: the site's own Origin is accepted (Host passed on with its port)" test "$code" = 200 -o "$code" = 000
-	check "$name: POST is 405" \
-		test "$(curl -s -o /dev/null -w '%{http_code}' -d x=1 --max-time 2 "$base/sse/jokes/")" = 405
+	# refused at the proxy: nginx says 405, lighttpd (which cannot from its config) 403
+	local want=405
+	[ "$name" = lighttpd ] && want=403
+	check "$name: POST is $want" \
+		test "$(curl -s -o /dev/null -w '%{http_code}' -d x=1 --max-time 2 "$base/sse/jokes/")" = $want
 }
 
 # --- nginx ----------------------------------------------------------------------------------
