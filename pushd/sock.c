@@ -154,7 +154,8 @@ static int unix_perms(const char *path, const char *group)
 	if (group && *group) {
 		struct group *gr = getgrnam(group);
 		if (!gr) {
-			log_error("pushd_socket_group: no group named %s", group);
+			log_error("%s: no group named %s (pushd_socket_group, pushd_notify_group)", path,
+				  group);
 			return EX_CONFIG;
 		}
 		if (chown(path, (uid_t)-1, gr->gr_gid)) {

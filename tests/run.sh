@@ -59,9 +59,9 @@ done
 # Once more, the daemons' sanitized builds (build-san/: ASan + UBSan, make test builds them)
 # under the program and end-to-end tests that drive most of their code; any sanitizer report
 # of any process fails. SAN_TESTS= (empty) skips this; timing-bound tests are not in the list.
-SAN_TESTS=${SAN_TESTS-t_fetch_basic t_fetch_bad t_fetch_dedup t_fetch_redis t_fetch_migrate t_fcgi_cgi
-t_pushd_delivery t_pushd_badinput t_pushd_sse t_pushd_redis t_pushd_signals t_pushd_category
-pipeline sse categories}
+SAN_TESTS=${SAN_TESTS-t_fetch_basic t_fetch_dedup t_fetch_redis t_fetch_migrate t_fetch_categories
+t_fcgi_cgi t_fcgi_category t_pushd_delivery t_pushd_badinput t_pushd_sse t_pushd_signals
+t_pushd_category pipeline categories}
 if [ -n "$SAN_TESTS" ] && [ -x build-san/jokes-pushd ] && [ -x build-san/jokes-fetch ] &&
 	[ -x build-san/jokes-fcgi ]; then
 	san_dir=$log_dir/sanitizer

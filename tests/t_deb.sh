@@ -37,6 +37,8 @@ USERS="_jokes _jokes-pushd _jokes-fcgi"
 had_users='' had_group='' had_run=''
 for u in $USERS; do getent passwd "$u" >/dev/null && had_users+="$u "; done
 getent group _jokes >/dev/null && had_group=1
+had_ngroup=
+getent group _jokes-notify >/dev/null && had_ngroup=1
 [ -e /run/jokes ] && had_run=1
 # What a broken package could leave behind: removed at the end unless it was there before.
 ours="/etc/jokes /etc/cron.d/jokes /etc/nginx/sites-available/jokes /etc/lighttpd/conf-available/50-jokes.conf
@@ -76,6 +78,7 @@ restore() {
 		[[ " $had_users " == *" $u "* ]] || userdel "$u" 2>/dev/null
 	done
 	[ -n "$had_group" ] || groupdel _jokes 2>/dev/null
+	[ -n "$had_ngroup" ] || groupdel _jokes-notify 2>/dev/null
 	true
 }
 at_exit restore
@@ -121,9 +124,11 @@ for u in $USERS; do
 done
 [ -z "$bad" ] && [ "$(pw _jokes 6)" = /var/lib/jokes ]
 verdict $? "system users _jokes, _jokes-pushd, _jokes-fcgi, group _jokes, no login" "$bad $(getent passwd $USERS)"
-web=$(getent group www-data | cut -d: -f4)
-[[ ",$web," == *",_jokes,"* && ",$web," == *",_jokes-pushd,"* && ",$web," != *",_jokes-fcgi,"* ]]
-verdict $? "_jokes and _jokes-pushd are in www-data (pushd's sockets), _jokes-fcgi is not" "www-data: $web"
+web=$(getent group www-data | cut -d: -f4) nfy=$(getent group _jokes-notify | cut -d: -f4)
+[[ ",$web," == *",_jokes-pushd,"* && ",$web," != *",_jokes,"* && ",$web," != *",_jokes-fcgi,"* &&
+	",$nfy," == *",_jokes,"* && ",$nfy," == *",_jokes-pushd,"* && ",$nfy," != *",_jokes-fcgi,"* ]]
+verdict $? "_jokes-pushd is in www-data; _jokes and _jokes-pushd in _jokes-notify (the notify socket); nobody else" \
+	"www-data: $web; _jokes-notify: $nfy"
 
 s=$(stat -c '%U:%G %a' /var/lib/jokes 2>&1)
 [ "$s" = "_jokes:_jokes 750" ]
@@ -199,8 +204,8 @@ spawn-fcgi -s /run/jokes/fcgi.sock -M 0660 -G www-data -u _jokes-fcgi -g _jokes 
 pids+=($!)
 wait_sock /run/jokes/ws.sock && wait_sock /run/jokes/notify.sock && wait_sock /run/jokes/fcgi.sock
 s=$(stat -c '%n %U:%G %a' /run/jokes/ws.sock /run/jokes/notify.sock /run/jokes/fcgi.sock 2>&1 | tr '\n' ' ')
-[ "$s" = "/run/jokes/ws.sock _jokes-pushd:www-data 660 /run/jokes/notify.sock _jokes-pushd:www-data 660 /run/jokes/fcgi.sock _jokes-fcgi:www-data 660 " ]
-verdict $? "pushd's sockets and the FastCGI socket: group www-data, 0660" "$s $(tail -n 2 "$tmp/pushd.log" "$tmp/fcgi.log")"
+[ "$s" = "/run/jokes/ws.sock _jokes-pushd:www-data 660 /run/jokes/notify.sock _jokes-pushd:_jokes-notify 660 /run/jokes/fcgi.sock _jokes-fcgi:www-data 660 " ]
+verdict $? "the WebSocket and FastCGI sockets: group www-data, the notify socket _jokes-notify, all 0660" "$s $(tail -n 2 "$tmp/pushd.log" "$tmp/fcgi.log")"
 uids=
 for p in "${pids[@]}"; do uids+="$(awk '/^Uid:/ {print $2}' "/proc/$p/status" 2>/dev/null) "; done
 [ "$uids" = "$(id -u _jokes-pushd) $(id -u _jokes-fcgi) " ]
@@ -268,7 +273,7 @@ if [ -f /etc/lighttpd/lighttpd.conf ]; then
 fi
 
 # A WebSocket through the installed site: the stored joke, then one stored by the cron line
-# (as _jokes: its www-data membership reaches pushd's notify socket) pushed at once.
+# (as _jokes: its _jokes-notify membership reaches pushd's notify socket) pushed at once.
 PYTHONPATH="$root/tests/tools" python3 - "$port" >"$tmp/ws.out" 2>&1 <<'EOF' &
 import sys
 from wsclient import WS

@@ -43,6 +43,7 @@ grep -rq -- "$D" "$P/etc" "$P/share/jokes" "$P/lib"
 [ $? -ne 0 ]
 verdict $? "no installed file mentions the DESTDIR"
 grep -q '^state_dir = /var/lib/jokes$' "$P/etc/jokes/jokes.conf" &&
+	grep -q '^pushd_notify_group = jokes-notify$' "$P/etc/jokes/jokes.conf" &&
 	grep -q 'fastcgi_pass unix:/run/jokes/fcgi.sock;' "$P/share/jokes/nginx/jokes.conf" &&
 	grep -q 'alias /usr/local/share/jokes/static/;' "$P/share/jokes/nginx/jokes.conf" &&
 	grep -q 'ExecStart=/usr/local/sbin/jokes-pushd -c /usr/local/etc/jokes/jokes.conf' \
@@ -55,7 +56,7 @@ conf=$P/etc/jokes/jokes.conf
 mkdir -p "$tmp/run"
 export JOKES_STATE_DIR=$D/var/lib/jokes JOKES_NOTIFY_SOCKET=$tmp/run/notify.sock \
 	JOKES_PUSHD_LISTEN=unix:$tmp/run/ws.sock JOKES_PUSHD_METRICS_LISTEN= JOKES_PUSHD_WORKERS=1 \
-	JOKES_PUSHD_SOCKET_GROUP= JOKES_FETCH_SOURCES=bundled
+	JOKES_PUSHD_SOCKET_GROUP= JOKES_PUSHD_NOTIFY_GROUP= JOKES_FETCH_SOURCES=bundled
 for p in bin/jokes-fetch sbin/jokes-pushd sbin/jokes-fcgi; do
 	out=$("$P/$p" -c "$conf" -n 2>&1)
 	verdict $? "installed $p -n accepts the installed config" "$out"

@@ -55,8 +55,10 @@ U=$D/usr/local/lib/systemd/system
 key() { grep -q -x -F "$2" "$U/$1"; }
 key jokes-pushd.service 'RuntimeDirectory=jokes' && key jokes-pushd.service 'RuntimeDirectoryPreserve=yes'
 verdict $? "pushd's RuntimeDirectory survives its stop (fcgi's socket lives there too)"
-key jokes-pushd.service 'SupplementaryGroups=www-data'
-verdict $? "pushd is in the web server's group, so it may give its sockets to it"
+key jokes-pushd.service 'SupplementaryGroups=www-data jokes-notify'
+verdict $? "pushd is in the web server's group and the notify group, so it may give its sockets to them"
+key jokes-fetch.service 'SupplementaryGroups=jokes-notify'
+verdict $? "the fetcher is in the notify group only, not the web server's"
 key jokes-fcgi.service 'StandardInput=socket' && key jokes-fcgi.service 'StandardOutput=journal' &&
 	key jokes-fcgi.socket 'SocketMode=0660' && key jokes-fcgi.socket 'SocketGroup=www-data'
 verdict $? "jokes-fcgi is socket-activated on a 0660 www-data socket, output not on the socket"

@@ -42,6 +42,7 @@ RUN_USER=${RUN_USER:-jokes}
 PUSHD_USER=${PUSHD_USER:-jokes-pushd}
 FCGI_USER=${FCGI_USER:-jokes-fcgi}
 RUN_GROUP=${RUN_GROUP:-jokes}
+NOTIFY_GROUP=${NOTIFY_GROUP:-jokes-notify}
 D=$DESTDIR
 
 units="jokes-pushd.service jokes-fcgi.socket jokes-fcgi.service jokes-fetch.service jokes-fetch.timer"
@@ -54,7 +55,7 @@ render() {
 		PUSHD_BIN="$SBINDIR/jokes-pushd" FETCH_BIN="$BINDIR/jokes-fetch" \
 		CONFIG="$SYSCONFDIR/jokes/jokes.conf" STATE_DIR="$STATEDIR" RUN_DIR="$RUNDIR" \
 		WEB_GROUP="$WEB_GROUP" BINDIR="$BINDIR" USER="$RUN_USER" PUSHD_USER="$PUSHD_USER" \
-		FCGI_USER="$FCGI_USER" GROUP="$RUN_GROUP" "$@"
+		FCGI_USER="$FCGI_USER" GROUP="$RUN_GROUP" NOTIFY_GROUP="$NOTIFY_GROUP" "$@"
 }
 
 default_conf() {
@@ -64,8 +65,10 @@ default_conf() {
 state_dir = $STATEDIR
 notify_socket = $RUNDIR/notify.sock
 pushd_listen = unix:$RUNDIR/ws.sock
-# the web server's group may connect to pushd's sockets (mode 0660)
+# the web server's group may connect to pushd's WebSocket socket, the fetcher's to its notify
+# socket (both mode 0660)
 pushd_socket_group = $WEB_GROUP
+pushd_notify_group = $NOTIFY_GROUP
 pushd_metrics_listen = 127.0.0.1:9108
 log_level = info
 EOF

@@ -47,6 +47,7 @@ declare -A v=(
 	[PUSHD_USER]=jokes-pushd
 	[FCGI_USER]=jokes-fcgi
 	[GROUP]=jokes
+	[NOTIFY_GROUP]=jokes-notify
 	[WEB_GROUP]=www-data
 	[LIMIT_EXEMPT]=${JOKES_LIMIT_EXEMPT:-}
 	[TLS]=off

@@ -12,7 +12,7 @@ import { ROOT, Stack, freePort, launchBrowser, reporter, sleep } from './lib/sta
 import { waitForJoke, waitState } from './lib/checks.mjs';
 
 const t = reporter();
-const BIN = path.join(ROOT, process.env.JOKES_BUILD || 'build');
+const BIN = path.resolve(ROOT, process.env.JOKES_BUILD || 'build');
 const NODE_HOST = '127.0.0.2';
 const procs = [];
 process.on('exit', () => {

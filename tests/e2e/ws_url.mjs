@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ROOT, Stack, freePort, launchBrowser, reporter, sleep } from './lib/stack.mjs';
 import { waitForJoke, waitState } from './lib/checks.mjs';
 
-const BIN = path.join(ROOT, process.env.JOKES_BUILD || 'build');
+const BIN = path.resolve(ROOT, process.env.JOKES_BUILD || 'build');
 const t = reporter();
 
 /** pushd is started by the test, on TCP, once the page's origin is known. */

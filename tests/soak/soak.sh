@@ -15,7 +15,8 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd)
-bin=$root/${JOKES_BUILD:-build}
+bin=${JOKES_BUILD:-build}
+[[ $bin == /* ]] || bin=$root/$bin
 minutes=${SOAK_MIN:-10}
 seed=${SOAK_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 runs=${SOAK_RUNS:-sqlite redis}

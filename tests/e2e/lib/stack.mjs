@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const BIN = path.join(ROOT, process.env.JOKES_BUILD || 'build');
+const BIN = path.resolve(ROOT, process.env.JOKES_BUILD || 'build');
 const live = new Set(); // child processes still running, killed on exit whatever happens
 
 process.on('exit', () => {
