@@ -268,7 +268,8 @@ void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
 	if (w->clients)
 		w->clients->prev = p;
 	w->clients = p;
-	w->nclients++;
+	if (++w->nclients > w->trim_peak) /* the heap_trim() of loop.c */
+		w->trim_peak = w->nclients;
 	stats_add(p->sse ? &w->st->sse_clients : &w->st->clients, 1);
 	if (p->mask != CATEGORY_ALL)
 		stats_add(&w->st->filtered, 1);

@@ -54,6 +54,7 @@ struct worker {
 	uint64_t min_seq; /* oldest ring entry a served client still needs (last scan) */
 	int watching;	  /* some client is behind: scan again soon */
 	int64_t nclients; /* both kinds */
+	int64_t trim_peak; /* most clients since the heap was last given back (loop.c) */
 	int spare_fd; /* kept free to shed connections when out of descriptors */
 	lws_retry_bo_t retry;
 	lws_sorted_usec_list_t poll_sul, again_sul, stop_sul, keepalive_sul;
