@@ -918,6 +918,10 @@ class Soak:
                     if abs(a[n][1] - b[n][1]) > max(3, b[n][1] // 10):
                         fails.append("%s: descriptors did not come back after the 2 000 clients"
                                      " (%d → %d)" % (n, b[n][1], a[n][1]))
+                    # the workers give the crowd's heap back (loop.c heap_trim)
+                    if a[n][0] > b[n][0] * 1.10:
+                        fails.append("%s: RSS did not come back after the 2 000 clients"
+                                     " (%d → %d KB)" % (n, b[n][0], a[n][0]))
         # the table
         kinds = {}
         for f in self.faults:
