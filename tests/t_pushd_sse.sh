@@ -66,6 +66,14 @@ r2 = SSE(addr, path="/sse/jokes/?since=%d" % ids[7])
 check("?since= replays too", r2.ids(3, 3) == ids[8:] + [nxt] and r2.event(0.3) is None)
 both = SSE(addr, path="/sse/jokes/?since=%d" % ids[0], headers=["Last-Event-ID: %d" % ids[8]])
 check("with ?since= and Last-Event-ID the header wins", both.ids(2, 3) == [ids[9], nxt] and both.event(0.3) is None)
+# repeated: lws 4.1.6 shows only the first of them, which counts (documented); a bad second
+# one changes nothing
+rep = SSE(addr, headers=["Last-Event-ID: %d" % ids[7], "Last-Event-ID: %d" % ids[2]])
+check("Last-Event-ID given twice: 200, the first one counts", rep.status == 200 and rep.ids(3, 3) == ids[8:] + [nxt])
+rep2 = SSE(addr, headers=["Last-Event-ID: %d" % ids[8], "Last-Event-ID: abc"])
+check("a bad second Last-Event-ID: the first still counts", rep2.status == 200 and rep2.ids(2, 3) == [ids[9], nxt])
+rep.close()
+rep2.close()
 g = SSE(addr, headers=["Last-Event-ID: 2"])
 ev = g.event(3)
 check("a resume older than the ring gets event: gap first (no id)",
