@@ -78,11 +78,15 @@ check "HEAD is served" test "$code" = 200
 head -c 2048 /dev/zero | tr '\0' a >"$tmp/body"
 get -X GET --data-binary @"$tmp/body" "$u/jokes/"
 check "a GET with a 2 KB body is 413" test "$code" = 413
-for a in "jokes/static/jokes.js?v=1" "jokes/static/jokes.js" "favicon.ico"; do
-	get "$u/$a"
-	check "/$a: one Cache-Control, nosniff" \
-		test "$code" = 200 -a "$(grep -ci '^cache-control:' "$tmp/h")" = 1 -a "$(header X-Content-Type-Options)" = nosniff
-done
+# assets SERVER: each asset with one Cache-Control and nosniff
+assets() {
+	for a in "jokes/static/jokes.js?v=1" "jokes/static/jokes.js" "favicon.ico"; do
+		get "$u/$a"
+		check "$1 /$a: one Cache-Control, nosniff" test "$code" = 200 -a \
+			"$(grep -ci '^cache-control:' "$tmp/h")" = 1 -a "$(header X-Content-Type-Options)" = nosniff
+	done
+}
+assets nginx
 get "$u/jokes/static/jokes.js?v=1"
 check "a versioned asset is immutable for a year" \
 	test "$(header Cache-Control)" = "public, max-age=31536000, immutable"
@@ -112,8 +116,4 @@ get -X GET --data-binary @"$tmp/body" "$u/jokes/"
 check "lighttpd: a GET with a body is refused (400)" test "$code" = 400
 get -X POST --data-binary @"$tmp/body" "$u/jokes/"
 check "lighttpd: a POST of 2 KB is refused before it is read (413, got $code)" test "$code" = 413
-for a in "jokes/static/jokes.js?v=1" "jokes/static/jokes.js" "favicon.ico"; do
-	get "$u/$a"
-	check "lighttpd /$a: one Cache-Control, nosniff" \
-		test "$code" = 200 -a "$(grep -ci '^cache-control:' "$tmp/h")" = 1 -a "$(header X-Content-Type-Options)" = nosniff
-done
+assets lighttpd

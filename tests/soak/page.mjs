@@ -10,7 +10,7 @@
 // "newest", "state": the status line's data-state, "text": its text, "errors": [page errors]}.
 // Chromium is Debian's, driven by playwright-core (tests/node_modules), as tests/e2e do.
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../e2e/lib/stack.mjs';
 
 const [url, reportFile] = process.argv.slice(2);
 if (!url || !reportFile) {
@@ -47,13 +47,7 @@ function recorder() {
 	document.addEventListener('DOMContentLoaded', () => { rec.loaded = true; });
 }
 
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	headless: true,
-	args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-		'--disable-background-networking', '--disable-component-update', '--disable-sync',
-		'--disable-dev-shm-usage'],
-});
+const browser = await launchBrowser();
 const page = await browser.newPage();
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
