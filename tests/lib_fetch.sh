@@ -42,6 +42,15 @@ mode() {
 	curl -sf -XPOST -d "{\"source\":\"$1\",\"mode\":\"$2\"${3:+,$3}}" "$API/_control" >/dev/null
 }
 fake_reset() { curl -sf -XPOST "$API/_reset" >/dev/null; }
+# fresh: a new state dir $T/s$n, its database $DB (no rests or failure counts from earlier
+# cases; a source rests after each request: JokeAPI 1 s, official 36 s), the fakes reset
+n=0
+fresh() {
+	n=$((n + 1))
+	mkdir -p "$T/s$n"
+	DB=$T/s$n/jokes.db
+	fake_reset
+}
 # requests SOURCE: how many requests the fake has answered for it
 requests() {
 	curl -sf "$API/_stats" | "$PY" -c "import json,sys; print(json.load(sys.stdin)['$1'])"

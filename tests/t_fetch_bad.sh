@@ -3,14 +3,6 @@
 # clear line, stores nothing half-done and falls back to the bundled collection.
 . "$(dirname "$0")/lib_fetch.sh"
 fetch_setup
-n=0
-# fresh: a new state dir (no rests or failure counts from earlier cases)
-fresh() {
-	n=$((n + 1))
-	mkdir -p "$T/s$n"
-	DB=$T/s$n/jokes.db
-	fake_reset
-}
 ms() { date +%s%3N; }
 # bad_case MODE [JSON] LIMIT_MS WHY: chucknorris answers in MODE; bundled must be stored
 bad_case() {

@@ -5,14 +5,6 @@
 # fetch goes on as for a joke already stored), and the bundled collection's categories.
 . "$(dirname "$0")/lib_fetch.sh"
 fetch_setup
-n=0
-# fresh: a new state dir (a source rests after each request: JokeAPI 1 s, official 36 s)
-fresh() {
-	n=$((n + 1))
-	mkdir -p "$T/s$n"
-	DB=$T/s$n/jokes.db
-	fake_reset
-}
 # notified ID: the category of the notify line of joke ID (waits up to 2 s for it)
 notified() {
 	"$PY" - "$API" "$1" <<'PY'
