@@ -95,11 +95,14 @@ def metric(name):
 def logged(text):
     return open(os.environ["LOG"]).read().count(text)
 def flood(n):
+    # ten lines a connection, inside the lines a peer may send a second: every one is checked,
+    # and each connection's read is one wake-up for the stopped workers
     want = metric("notifies_received_total") + n
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(T + "/notify.sock")
-    s.sendall(b"{\"id\":1,\"text\":\"t\",\"source\":\"test\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}\n" * n)
-    s.close()
+    for _ in range(n // 10):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(T + "/notify.sock")
+        s.sendall(b"{\"id\":1,\"text\":\"t\",\"source\":\"test\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}\n" * 10)
+        s.close()
     deadline = time.time() + 10
     while metric("notifies_received_total") < want and time.time() < deadline:
         time.sleep(0.05)
