@@ -95,13 +95,17 @@ def metric(name):
 def logged(text):
     return open(os.environ["LOG"]).read().count(text)
 def flood(n):
-    # ten lines a connection, inside the lines a peer may send a second: every one is checked,
-    # and each connection's read is one wake-up for the stopped workers
+    # 50 peers at once (the parent holds 64), n/50 lines each, inside the lines a peer may
+    # send a second: every one is checked, and each read is one wake-up for the workers
     want = metric("notifies_received_total") + n
-    for _ in range(n // 10):
+    peers = []
+    for _ in range(50):
         s = socket.socket(socket.AF_UNIX)
         s.connect(T + "/notify.sock")
-        s.sendall(b"{\"id\":1,\"text\":\"t\",\"source\":\"test\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}\n" * 10)
+        peers.append(s)
+    for s in peers:
+        s.sendall(b"{\"id\":1,\"text\":\"t\",\"source\":\"test\",\"fetched_at\":\"2026-11-24T10:00:15Z\"}\n" * (n // 50))
+    for s in peers:
         s.close()
     deadline = time.time() + 10
     while metric("notifies_received_total") < want and time.time() < deadline:
