@@ -20,7 +20,7 @@ let insert;
 /** tests/tools/jokes_insert, built against this checkout's lib (as tests/fcgi_lib.sh does). */
 function buildInsert() {
 	const out = path.join(stack.dir, 'jokes_insert');
-	const bin = path.resolve(ROOT, process.env.JOKES_BUILD || 'build');
+	const bin = path.join(ROOT, 'build'); /* a fixture tool: the plain build, even when the daemons are sanitized */
 	const libs = spawnSync('pkg-config', ['--libs', 'sqlite3', 'jansson'], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
 	const r = spawnSync('cc', ['-std=c11', '-D_GNU_SOURCE', `-I${path.join(ROOT, 'lib')}`, '-O1', '-o', out,
 		path.join(ROOT, 'tests/tools/jokes_insert.c'), path.join(bin, 'libjokes.a'), ...libs], { encoding: 'utf8' });
