@@ -52,7 +52,10 @@ time.sleep(0.5)
 check("bad notify lines counted (%s)" % metric("notifies_rejected_total"), metric("notifies_rejected_total") >= 7)
 check("no valid notify counted from them", metric("notifies_received_total") == 0)
 grow = rss(os.environ["PARENT"]) - rss0
-check("1 MB without a newline does not grow memory (%d KB)" % grow, grow < 200)
+# kept, the line would be 1 000 KB; ASan (the sanitized round) adds its own shadow and
+# quarantine to whatever the parent touches
+limit = 600 if os.environ.get("JOKES_BUILD", "").rstrip("/").endswith("build-san") else 200
+check("1 MB without a newline does not grow memory (%d KB, under %d)" % (grow, limit), grow < limit)
 
 # a valid notify sent one byte at a time still works, and delivers
 jid = put("byte by byte")
