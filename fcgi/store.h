@@ -29,7 +29,7 @@ struct store {
 	const char *path;
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
-	/* a keyset walk of jokes_category(category, id), one cursor per category of a filter */
+	/* a keyset walk of jokes_category(category, id, ...), one cursor per category of a filter */
 	sqlite3_stmt *walk[2][CATEGORY_COUNT];
 	/* the newest joke as last read, and the stamp of the -wal file then */
 	int64_t newest;

@@ -65,6 +65,18 @@ static const char *const migrations[] = {
 	"  ON CONFLICT (category) DO UPDATE SET n = n + 1; END;"
 	"INSERT OR IGNORE INTO source_state (source) SELECT '@bundled-categories'"
 	"  WHERE EXISTS (SELECT 1 FROM jokes WHERE source = 'bundled');",
+
+	/*
+	 * 3: jokes_category covers what a page shows of a joke. With (category, id) alone,
+	 * every row of a filtered page was a seek from the index into the table, where the
+	 * unfiltered page reads the table in order: 1.2-1.3x its CPU over 1 000 000 jokes.
+	 * Covering, a filtered page is one range of this index and never reads the table
+	 * (1.04-1.07x), for a second copy of each text: +27 % on the file at a million jokes
+	 * of 64 bytes. The index is built in the migration's transaction (3 s at a million
+	 * here). Readers need nothing new: the same statements, the planner takes the index.
+	 */
+	"DROP INDEX jokes_category;"
+	"CREATE INDEX jokes_category ON jokes(category, id, source, source_id, text, fetched_at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -222,13 +234,13 @@ open_read(const char *path, enum db_status *status)
 		sqlite3_close(db);
 		return NULL;
 	}
-	if (version < DB_SCHEMA_VERSION) {
+	if (version < DB_SCHEMA_READ_MIN) {
 		/* created but not yet migrated (0), or an older schema the next fetch migrates */
 		if (version > 0)
 			log_warn(
-			    "%s: schema version %d is older than this program's %d: waiting for"
+			    "%s: schema version %d is older than this program reads (%d): waiting for"
 			    " jokes-fetch to migrate it",
-			    path, version, DB_SCHEMA_VERSION);
+			    path, version, DB_SCHEMA_READ_MIN);
 		*status = DB_MISSING;
 		sqlite3_close(db);
 		return NULL;

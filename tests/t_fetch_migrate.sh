@@ -2,7 +2,8 @@
 # t_fetch_migrate.sh - a version-1 database of 100 000 jokes (tests/data/schema-v1.sql, made
 # with the sqlite3 CLI) migrated by the real jokes-fetch (bundled source, offline): categories
 # by source, the bundled rows given the collection's (once, in one transaction), the counts
-# table, the search index intact and not rewritten, and how long it takes.
+# table, the search index intact and not rewritten, and how long it takes; then the same
+# database as version 2 left it, migrated to 3 (the covering category index).
 . "$(dirname "$0")/lib_fetch.sh"
 T=$tmp
 N=100000
@@ -81,11 +82,11 @@ want_set=$(q "SELECT count(*) FROM jokes j JOIN c.collection k USING (text_key) 
 t0=$(ms)
 run_fetch --log-level=info
 took=$(($(ms) - t0))
-echo "# migration of $N jokes (schema 2, the bundled categories) and one fetch: $took ms"
+echo "# migration of $N jokes (schemas 2 and 3, the bundled categories) and one fetch: $took ms"
 check "jokes-fetch on the version-1 database: exit 0, one info line for the bundled rows" \
 	test "$RC" = 0 -a "$ERR" = "jokes-fetch: info: bundled: $want_set rows given their category from the collection" || echo "# $ERR"
 check "the migration and the fetch took $took ms (well under the cron minute)" test "$took" -lt 20000
-check "user_version is 2" test "$(q "PRAGMA user_version")" = 2
+check "user_version is 3" test "$(q "PRAGMA user_version")" = 3
 check "one joke stored, from the collection, with its category" \
 	test "$(q "SELECT count(*) FROM jokes")" = $((N + 1)) -a \
 	"$(q "SELECT j.category = k.category FROM jokes j JOIN c.collection k USING (text_key) WHERE j.id = $((N + 1))")" = 1
@@ -127,6 +128,24 @@ run_fetch --log-level=info
 check "the next run: exit 0, silent, no bundled step ($(($(ms) - t0)) ms)" test "$RC" = 0 -a -z "$ERR" || echo "# $ERR"
 check "the next run leaves a category changed since alone" test "$(q "SELECT category FROM jokes WHERE id = 8")" = spooky
 
+# --- version 2 to 3: the category index made covering ------------------------------------
+# The database as version 2 left it: the index (category, id) alone.
+sqlite3 "$DB" "DROP INDEX jokes_category; CREATE INDEX jokes_category ON jokes(category, id); PRAGMA user_version = 2"
+plan="EXPLAIN QUERY PLAN SELECT id, source, source_id, text, fetched_at, category FROM jokes WHERE category = 'dad' AND id < 5000 ORDER BY id DESC LIMIT 20"
+check "version 2: a page of one category seeks every row in the table" \
+	test "$(q "$plan" | grep -c 'USING INDEX jokes_category (category=? AND id<?)')" = 1
+t0=$(ms)
+run_fetch
+took=$(($(ms) - t0))
+echo "# migration of $N jokes from schema 2 to 3 and one fetch: $took ms"
+check "jokes-fetch on the version-2 database: exit 0, user_version 3 ($took ms)" \
+	test "$RC" = 0 -a "$(q "PRAGMA user_version")" = 3 || echo "# $ERR"
+check "version 3: a page of one category reads the index alone (covering)" \
+	test "$(q "$plan" | grep -c 'USING COVERING INDEX jokes_category (category=? AND id<?)')" = 1
+check "version 3: the index holds every row" \
+	test "$(q "SELECT count(*) FROM jokes INDEXED BY jokes_category WHERE category >= ''")" = "$(q "SELECT count(*) FROM jokes NOT INDEXED")" \
+	-a "$(q "PRAGMA integrity_check")" = ok
+
 # --- one transaction: a failure leaves every bundled row as it was ------------------------
 mkdir -p "$T/small"
 DB=$T/small/jokes.db
@@ -136,8 +155,8 @@ sqlite3 "$DB" "CREATE TRIGGER keep_state BEFORE DELETE ON source_state BEGIN SEL
 run_fetch
 check "the bundled step fails: exit 74, one error line with SQLite's words" \
 	test "$RC" = 74 -a "$ERR" = "jokes-fetch: error: bundled: giving the collection's rows their categories: source_state keeps its rows" || echo "# $ERR"
-check "the bundled step fails: the schema is 2, the bundled rows are all misc still, the mark is kept, no joke stored" \
-	test "$(q "PRAGMA user_version")" = 2 -a "$(q "SELECT count(*) FROM jokes WHERE source = 'bundled' AND category != 'misc'")" = 0 \
+check "the bundled step fails: the schema is 3, the bundled rows are all misc still, the mark is kept, no joke stored" \
+	test "$(q "PRAGMA user_version")" = 3 -a "$(q "SELECT count(*) FROM jokes WHERE source = 'bundled' AND category != 'misc'")" = 0 \
 	-a "$(q "SELECT count(*) FROM source_state WHERE source = '@bundled-categories'")" = 1 -a "$(q "SELECT count(*) FROM jokes")" = 200
 sqlite3 "$DB" "DROP TRIGGER keep_state"
 run_fetch
