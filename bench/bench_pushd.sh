@@ -160,7 +160,7 @@ stop_servers() {
 # wsload against the started server, in the background ($WL); returns once all are connected
 start_load() { # N out
 	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$1" -m "$MSGS" -s 8 -i "${INTERVAL:-1000}" -w "${WAIT:-3}" \
-		-P "$PUB" -K -O "http://127.0.0.1:$PORT" ${LOAD_ARGS:-} ${PATH2:+-F "$PATH2"} >"$2" 2>"$D/wsload.err" &
+		-P "$PUB" -K -O "http://127.0.0.1:$PORT" -X 1000 ${LOAD_ARGS:-} ${PATH2:+-F "$PATH2"} >"$2" 2>"$D/wsload.err" &
 	WL=$!
 	until grep -q connected "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.2; done
 }
@@ -191,8 +191,11 @@ run_one() { # server N
 	start_load "$n" "$out"
 	rss1=$(rss_of $(srvs))
 	cpu0=$(cpu_of $(srvs))
-	wait $WL
+	# the publish phase ends when every client is done reading, before they hang up (-X):
+	# the teardown of N connections is not a delivery's cost
+	until grep -q 'done reading' "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.05; done
 	cpu1=$(cpu_of $(srvs))
+	wait $WL
 	local conn=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' "$out")
 	read -r up50 up99 uall kp50 kp99 kall got <<<"$(medians "$out")"
 	local kb=$(awk -v a=$rss0 -v b=$rss1 -v n=$n 'BEGIN{printf "%.2f", (b-a)/n}')
@@ -228,8 +231,9 @@ count_syscalls() { # server N joke_bytes
 	for p in $(pgrep -P "$SPID"); do args+=(-p "$p"); done
 	strace -c -f -o "$st" "${args[@]}" 2>/dev/null &
 	local sp=$!
-	wait $WL
+	until grep -q 'done reading' "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.05; done
 	kill -INT $sp; wait $sp 2>/dev/null
+	wait $WL
 	stop_servers "$srv"
 	local bytes=$(sed -n 's/.*message_bytes=\([0-9]*\).*/\1/p' "$out") got
 	got=$(grep -v '^#' "$out" | awk -v n="$n" '$2 != n {bad++} END {print bad ? "INCOMPLETE" : "all"}')
@@ -249,7 +253,7 @@ RES=${RES:-$ROOT/docs/perf/pushd-results.txt}
 mkdir -p "$(dirname "$RES")"
 {
 	echo "# $(date -u +%FT%TZ) $(nproc) cores; jokes-pushd workers=${PUSHD_WORKERS:-default($(nproc))}; nginx+nchan 2 workers; proxied = pushd behind the shipped nginx config, ${NGINX_WORKERS:-4} nginx workers, RSS/CPU = pushd + nginx; ideal = bench/ws_ideal, $WORKERS workers; joke text $((${#TEXT} + 2)) bytes"
-	echo "# user = clients' read() returned, kernel = SO_TIMESTAMPNS of that read; medians over $MSGS messages; cpu = all server processes from all-connected to the end; cpu_us_joke = cpu / (N * MSGS)"
+	echo "# user = clients' read() returned, kernel = SO_TIMESTAMPNS of that read; medians over $MSGS messages; cpu = all server processes from all connected until every client is done reading (before they hang up); cpu_us_joke = cpu / (N * MSGS)"
 	echo "# server N connected min_got user_p50 user_p99 user_all kern_p50 kern_p99 kern_all KB/conn cpu_ms cpu_us_joke"
 } > "$RES"
 SERVERS=${SERVERS:-pushd filtered sse proxied nchan ideal}

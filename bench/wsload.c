@@ -3,7 +3,7 @@
  *
  * usage: wsload -p PORT [-H HOST] [-u PATH] [-n CLIENTS] [-m MESSAGES] [-s SOURCES]
  *               [-P PUBLISH_CMD [-K]] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-E] [-b BURST] [-S SLOW]
- *               [-R READ_PAUSE_US] [-e] [-F PATH2]
+ *               [-R READ_PAUSE_US] [-e] [-F PATH2] [-X AFTER_MS]
  * Opens CLIENTS WebSocket connections to HOST:PORT PATH (forking a child per
  * 18 000 sockets, binding source addresses 127.0.0.1..127.0.0.SOURCES), then
  * runs PUBLISH_CMD (sh -c) MESSAGES times, INTERVAL_MS apart, taking the time
@@ -32,6 +32,10 @@
  * lines and the retry: hint are not messages. message_bytes is then the event's bytes.
  * -F PATH2: every second client (odd index) asks for PATH2 instead of PATH (half the
  * clients with a ?category= filter, say); each must still get every message.
+ * -X AFTER_MS: once every client is done reading, print "wsload: done reading" on
+ * standard error and keep the connections open AFTER_MS more before closing them, so
+ * that a caller can read the server's CPU over the publish phase alone, without the
+ * clients' teardown (0, the default: close at once).
  */
 #include "cli.h"
 
@@ -97,6 +101,7 @@ static const char *path2 = NULL; /* -F: the odd clients' path */
 static int kept; /* -K */
 static int port, nclients = 1000, nmsg = 5, nsrc = 4, interval = 1000, waits = 10, burst = 1, nslow;
 static int hold = 1; /* -W: seconds between all connected and the first publish */
+static int after_ms; /* -X: milliseconds the clients stay connected once done reading */
 static int explicit_ports; /* -E: each client's source port chosen here, not by the kernel */
 static int read_pause_us; /* -R */
 static int sse; /* -e */
@@ -373,6 +378,11 @@ static void child(int first, int count, int ready_fd, int go_fd, int out_fd)
 		(void)!write(out_fd, &cs[i].bytes, sizeof(cs[i].bytes));
 		(void)!write(out_fd, rx + (size_t)i * (size_t)nframes, sizeof(*rx) * (size_t)nframes);
 	}
+	close(out_fd);
+	if (after_ms) { /* -X: the parent says when to close (one int each, any of them) */
+		int w;
+		(void)!read(go_fd, &w, sizeof(w));
+	}
 	_exit(0);
 }
 
@@ -381,7 +391,7 @@ static int opts(int argc, char **argv)
 {
 	int bad = 0;
 
-	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:W:Eb:S:R:eF:")) != -1;) {
+	for (int o; (o = getopt(argc, argv, "p:H:u:n:m:s:P:Ki:O:w:W:Eb:S:R:eF:X:")) != -1;) {
 		switch (o) {
 		case 'p': bad |= cli_int(optarg, 1, 65535, &port); break;
 		case 'H': host = optarg; break;
@@ -401,6 +411,7 @@ static int opts(int argc, char **argv)
 		case 'R': bad |= cli_int(optarg, 0, 1000000, &read_pause_us); break;
 		case 'e': sse = 1; break;
 		case 'F': path2 = optarg; break;
+		case 'X': bad |= cli_int(optarg, 0, 3600000, &after_ms); break;
 		default: return -1;
 		}
 	}
@@ -503,7 +514,7 @@ int main(int argc, char **argv)
 	if (opts(argc, argv)) {
 		fprintf(stderr, "usage: wsload -p PORT -P PUBLISH_CMD [-K] [-H HOST] [-u PATH] [-n CLIENTS] "
 				"[-m MESSAGES] [-s SOURCES] [-i INTERVAL_MS] [-O ORIGIN] [-w WAIT_S] [-W HOLD_S] [-E] [-b BURST] [-S SLOW] "
-				"[-R READ_PAUSE_US] [-e] [-F PATH2]\n");
+				"[-R READ_PAUSE_US] [-e] [-F PATH2] [-X AFTER_MS]\n");
 		return 64;
 	}
 	getrlimit(RLIMIT_NOFILE, &rl);
@@ -572,6 +583,14 @@ int main(int argc, char **argv)
 			}
 			for (int j = 0; j < nframes; j++)
 				all[j][idx] = j < gotv[idx] ? rx[j] : (struct stamp){-1, -1};
+		}
+	}
+	if (after_ms) {
+		fprintf(stderr, "wsload: done reading\n");
+		usleep((useconds_t)after_ms * 1000);
+		for (int k = 0; k < nproc; k++) {
+			int w = 0;
+			(void)!write(go[1], &w, sizeof(w));
 		}
 	}
 	while (wait(NULL) > 0)

@@ -4,6 +4,9 @@
 #include "log.h"
 #include "sse.h"
 
+#include <errno.h>
+#include <sys/socket.h>
+
 #define SLOW_GRACE_US (1 * LWS_US_PER_SEC)
 
 /* a byte more and every client costs the next malloc chunk (16 bytes) */
@@ -51,6 +54,31 @@ int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry 
 }
 
 /*
+ * A WebSocket client's ring entry as one send() of the frame the ring built
+ * once, not through lws_write(): per client and joke that saves lws's write
+ * path, which reads several cache lines of a connection lws keeps apart from
+ * ours (at 19 000 clients, most of what pushd spent above the reference's
+ * CPU). Only when lws holds nothing of an earlier write (send_now()). What
+ * the socket does not take is given to lws as raw bytes: it keeps them and
+ * sends them when the socket is writable, as it does its own partial writes.
+ * 0, or -1 when the connection failed.
+ */
+static int send_frame(struct worker *w, struct pss *p, const struct ring_entry *e)
+{
+	ssize_t n = send(p->fd, e->frame, e->frame_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	size_t rest;
+
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		return -1;
+	rest = e->frame_len - (n < 0 ? 0 : (size_t)n);
+	if (rest && lws_write(p->wsi, e->frame + e->frame_len - rest, rest, LWS_WRITE_HTTP) < (int)rest)
+		return -1;
+	stats_add(&w->st->sent, 1);
+	stats_add(&w->st->bytes_sent, (int64_t)e->len);
+	return 0;
+}
+
+/*
  * One AND per entry stepped over, and each entry is stepped over once per client:
  * O(1) per joke per client, filtered or not, with no write and no WRITEABLE round for
  * a joke the client does not take.
@@ -88,7 +116,7 @@ static int send_now(struct worker *w, struct pss *p)
 
 	if (!e || p->ping_due || p->gap_pending || lws_partial_buffered(p->wsi))
 		return 0;
-	if (clients_send_entry(w, p, e)) {
+	if (p->sse ? clients_send_entry(w, p, e) : send_frame(w, p, e)) {
 		p->close_code = -1;
 		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		return -1;
@@ -262,12 +290,16 @@ static void seat(struct worker *w, struct pss *p, int count)
 void clients_add(struct worker *w, struct lws *wsi, struct pss *p)
 {
 	p->wsi = wsi;
+	p->fd = lws_get_socket_fd(wsi);
 	p->established = 1;
 	p->alive_at = lws_now_usecs();
-	p->next = w->clients;
-	if (w->clients)
-		w->clients->prev = p;
-	w->clients = p;
+	/* at the tail: a fan-out writes in the order the clients came */
+	p->prev = w->clients_tail;
+	if (p->prev)
+		p->prev->next = p;
+	else
+		w->clients = p;
+	w->clients_tail = p;
 	if (++w->nclients > w->trim_peak) /* the heap_trim() of loop.c */
 		w->trim_peak = w->nclients;
 	stats_add(p->sse ? &w->st->sse_clients : &w->st->clients, 1);
@@ -316,6 +348,8 @@ void clients_remove(struct worker *w, struct pss *p)
 		w->clients = p->next;
 	if (p->next)
 		p->next->prev = p->prev;
+	else
+		w->clients_tail = p->prev;
 	w->nclients--;
 	stats_add(p->sse ? &w->st->sse_clients : &w->st->clients, -1);
 	if (p->mask != CATEGORY_ALL)

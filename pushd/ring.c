@@ -10,6 +10,7 @@
 #include <string.h>
 
 const size_t ring_pre = LWS_PRE;
+_Static_assert(LWS_PRE >= 10, "no room for a WebSocket frame header");
 
 int ring_init(struct ring *r, size_t replay, size_t slack)
 {
@@ -43,6 +44,27 @@ void ring_free(struct ring *r)
 #define SSE_HEAD_MAX 48 /* "id: " 19 digits "\nevent: joke\ndata: " */
 
 /*
+ * The header of an unmasked final text frame of len bytes (RFC 6455 5.2), written just
+ * before text (the headroom: ring_pre >= 10). Its length. lws_write() writes the same bytes
+ * there when it sends the entry itself.
+ */
+static size_t ws_header(unsigned char *text, size_t len)
+{
+	size_t h = len < 126 ? 2 : len < 65536 ? 4 : 10;
+	unsigned char *f = text - h;
+
+	f[0] = 0x81;
+	if (h == 2) {
+		f[1] = (unsigned char)len;
+	} else {
+		f[1] = h == 4 ? 126 : 127;
+		for (size_t i = 2; i < h; i++)
+			f[i] = (unsigned char)(len >> (8 * (h - 1 - i)));
+	}
+	return h;
+}
+
+/*
  * One block: ring_pre bytes of headroom, {"type":"joke",...} and its NUL, then
  * ring_pre bytes again and the event with the same text (compact JSON has no
  * newline, so it is one data: line). Sets the entry's fields; -1 on failure.
@@ -67,6 +89,8 @@ static int frame_joke(const struct joke *j, struct ring_entry *e)
 	if (!buf)
 		goto out;
 	memcpy(buf + ring_pre, text, len + 1);
+	e->frame_len = ws_header(buf + ring_pre, len) + len;
+	e->frame = buf + ring_pre + len - e->frame_len;
 	e->sse = buf + ring_pre + len + 1 + ring_pre;
 	head = snprintf((char *)e->sse, SSE_HEAD_MAX, "id: %lld\nevent: joke\ndata: ",
 			(long long)j->id);

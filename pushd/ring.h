@@ -20,6 +20,9 @@ struct ring_entry {
 	unsigned bit;	    /* the joke's category bit (lib/category.h): a client's mask takes it or not */
 	size_t len;	    /* payload bytes after the headroom */
 	unsigned char *buf; /* RING_PRE bytes of headroom, then the JSON text */
+	/* the whole WebSocket text frame: its header written once into the headroom, then the text */
+	unsigned char *frame;
+	size_t frame_len;
 	/* the same joke as one event, "id: ID\nevent: joke\ndata: JSON\n\n", in buf's block */
 	unsigned char *sse;
 	size_t sse_len;

@@ -38,6 +38,7 @@ struct pss {
 	unsigned sse : 1;	 /* an event stream (sse.c): events and comments, no pings */
 	/* the categories it takes (?category=; CATEGORY_ALL: unfiltered), in the same word */
 	unsigned mask : CATEGORY_COUNT;
+	int fd; /* its socket (clients.c writes a joke's frame to it itself) */
 };
 
 struct worker {
@@ -50,7 +51,7 @@ struct worker {
 	struct lws_vhost *vh;
 	struct ring ring;
 	struct source src;
-	struct pss *clients;
+	struct pss *clients, *clients_tail; /* first and last to come */
 	uint64_t min_seq; /* oldest ring entry a served client still needs (last scan) */
 	int watching;	  /* some client is behind: scan again soon */
 	int64_t nclients; /* both kinds */

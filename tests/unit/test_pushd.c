@@ -96,6 +96,34 @@ static void test_ring_sse(void)
 	ring_free(&r);
 }
 
+/* Each entry carries its whole WebSocket frame: the header (RFC 6455 5.2) right before the text. */
+static void test_ring_frame(void)
+{
+	struct ring r;
+	struct joke j;
+
+	CHECK(ring_init(&r, 2, 0) == 0);
+	for (int64_t id = 1; id <= 2; id++) {
+		j = mk(id);
+		if (id == 2) { /* 1 995 bytes of text: a frame of 126 bytes and more has a 16-bit length */
+			memset(j.text, 'x', 1995);
+			j.text[1995] = '\0';
+		}
+		CHECK(ring_push(&r, &j) == 1);
+		const struct ring_entry *e = ring_get(&r, (uint64_t)id - 1);
+		size_t h = e && e->len < 126 ? 2 : 4;
+
+		CHECK_MSG(e && (id == 1 ? e->len < 126 : e->len > 2000), "a short and a long frame");
+		CHECK_MSG(e && e->frame_len == h + e->len && e->frame + h == e->buf + ring_pre,
+			  "the frame is the header and then the text, in the headroom");
+		CHECK_MSG(e && e->frame[0] == 0x81, "final text frame, no mask");
+		CHECK_MSG(e && (h == 2 ? e->frame[1] == e->len :
+				 e->frame[1] == 126 && (size_t)(e->frame[2] << 8 | e->frame[3]) == e->len),
+			  "its length");
+	}
+	ring_free(&r);
+}
+
 struct lines {
 	int n, too_long;
 	char last[64];
@@ -348,6 +376,7 @@ int main(void)
 {
 	test_ring();
 	test_ring_sse();
+	test_ring_frame();
 	test_ring_category();
 	test_linebuf();
 	test_origin();
