@@ -159,6 +159,10 @@ stop_servers() {
 
 # wsload against the started server, in the background ($WL); returns once all are connected
 start_load() { # N out
+	# the last run's file says "connected" too: gone before the wait below can read it (a wsload
+	# started in the background truncates it only once it runs; the figures of a run that read
+	# the old one were taken before its clients connected: RSS too low, handshakes in the CPU)
+	rm -f "$D/wsload.err"
 	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$1" -m "$MSGS" -s 8 -i "${INTERVAL:-1000}" -w "${WAIT:-3}" \
 		-P "$PUB" -K -O "http://127.0.0.1:$PORT" -X 1000 ${LOAD_ARGS:-} ${PATH2:+-F "$PATH2"} >"$2" 2>"$D/wsload.err" &
 	WL=$!

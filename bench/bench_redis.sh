@@ -112,6 +112,7 @@ INCOMPLETE=0
 run_one() { # sqlite|redis N
 	local srv=$1 n=$2 out=$D/out.$1.$2 c0 c1 uall kall got per=-
 	"start_$srv"
+	rm -f "$D/wsload.err" # the last run's "connected" must not end the wait below early
 	"$ROOT/build/tools/wsload" -p "$PORT" -n "$n" -m "$MSGS" -s 8 -i "${INTERVAL:-1000}" -w "${WAIT:-3}" \
 		-P "$PUB" -K -O "http://127.0.0.1:$PORT" >"$out" 2>"$D/wsload.err" &
 	local wl=$!
