@@ -48,7 +48,12 @@ pids+=("$SPID")
 wait_url "http://127.0.0.1:$MPORT/healthz" || { nok "jokes-pushd starts"; exit 1; }
 sleep 1
 fi
-rss0=$(rss_of $(tree "$SPID")) slab0=$(kb_of Slab) t0=$(date +%s.%N)
+# the server's processes, listed once for every figure (a list taken again under this load
+# could differ from the first: a process in one reading and not in the other puts its whole
+# CPU since start into a delta), and checked against what was started
+PROCS=$(tree "$SPID")
+[ "$(echo $PROCS | wc -w)" = $((WORKERS + 1)) ] || say "# warning: $(echo $PROCS | wc -w) server processes listed, $((WORKERS + 1)) expected"
+rss0=$(rss_of $PROCS) slab0=$(kb_of Slab) t0=$(date +%s.%N)
 "$ROOT/build/tools/wsload" -p "$PORT" -n "$N" -m "$MSGS" -s "$SOURCES" -i "$INTERVAL" -W "$HOLD" -E -w "$WAIT" \
 	-P "$ROOT/build/tools/pushd-dbput $D/jokes.db 1 bench $D/notify.sock --lines >/dev/null" -K \
 	-O "http://127.0.0.1:$PORT" >"$D/wsload.out" 2>"$D/wsload.err" &
@@ -57,7 +62,7 @@ pids+=("$WL")
 until grep -q connected "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.5; done
 t1=$(date +%s.%N)
 sleep 2
-rss1=$(rss_of $(tree "$SPID")) slab1=$(kb_of Slab) cpu0=$(cpu_of $(tree "$SPID"))
+rss1=$(rss_of $PROCS) slab1=$(kb_of Slab) cpu0=$(cpu_of $PROCS)
 held=$(metric jokes_pushd_clients)
 [ -n "$held" ] || held=$(sed -n 's/.*wsload: \([0-9]*\)\/.*/\1/p' "$D/wsload.err")
 say "# $(cat "$D/wsload.err" | tr '\n' ' ')"
@@ -65,7 +70,9 @@ say "connect: $held of $N held by $SERVER, all connected in $(awk -v a=$t0 -v b=
 say "memory: $SERVER RSS $(awk -v a=$rss0 -v b=$rss1 -v n=$N 'BEGIN{printf "%.2f KB per connection (%.2f GB)", (b-a)/n, (b-a)/1048576}'); kernel Slab $(awk -v a=$slab0 -v b=$slab1 -v n=$N 'BEGIN{printf "%.2f KB per connection, both socket ends (%.2f GB)", (b-a)/n, (b-a)/1048576}'); MemAvailable $(awk '/MemAvailable/{printf "%.1f GB", $2/1048576}' /proc/meminfo)"
 # the hold phase: pings only
 sleep $((HOLD - 6 > 1 ? HOLD - 6 : 1))
-cpu1=$(cpu_of $(tree "$SPID"))
+cpu1=$(cpu_of $PROCS)
+[ "$(tree "$SPID")" = "$PROCS" ] || say "# warning: the server's processes changed during the hold"
+
 hz=$(getconf CLK_TCK)
 say "hold: $SERVER CPU $(awk -v a=$cpu0 -v b=$cpu1 -v hz=$hz -v s=$((HOLD - 8)) 'BEGIN{printf "%.2f s in %d s (%.1f %% of one core)", (b-a)/hz, s, (b-a)/hz/s*100}') with every client held"
 wait $WL

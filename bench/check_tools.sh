@@ -57,12 +57,23 @@ expect "ws_ideal: $n clients got each of 3 bursts of 2 jokes of 2 000 bytes" \
 	test "$(rows "$D/l.out" | awk -v n=$n '$2 == n' | wc -l)" = 3
 expect "the long jokes arrived whole (message_bytes > 2000)" \
 	test "$(sed -n 's/.*message_bytes=\([0-9]*\).*/\1/p' "$D/l.out")" -gt 2000
+# wsload -X: it says "done reading" while its clients are still connected, and they hang up after
+build/tools/wsload -p "$port" -n 50 -m 1 -i 100 -w 1 -X 1500 -P "$(pub 1 bench "$D/ideal.sock")" -K \
+	>"$D/x.out" 2>"$D/x.err" &
+xpid=$!
+until grep -q 'done reading' "$D/x.err" 2>/dev/null || ! kill -0 $xpid 2>/dev/null; do sleep 0.05; done
+held=$(ss -Htn state established "( dport = :$port )" | wc -l)
+wait $xpid
+after=$(ss -Htn state established "( dport = :$port )" | wc -l)
+expect "wsload -X: \"done reading\" with its 50 clients connected ($held), none once it exits ($after)" \
+	test "$held" = 50 -a "$after" = 0
+expect "wsload -X: every client got the joke" test "$(rows "$D/x.out" | awk '$2 == 50' | wc -l)" = 1
 kill "$ipid"
 wait "$ipid" 2>/dev/null
 frames=$(awk -F'frames=' '{split($2, a, " "); s += a[1]} END {print s}' "$D/ideal.err")
 short=$(awk -F'short_writes=' '{s += $2} END {print s}' "$D/ideal.err")
-# 3 short + 6 long jokes to 600 clients each; the handshake checks' curl clients were gone
-expect "ws_ideal wrote one frame per client and joke ($frames, want $((9 * n)))" test "$frames" = $((9 * n))
+# 3 short + 6 long jokes to 600 clients each, 1 to the 50 of -X; the handshake checks' curl clients were gone
+expect "ws_ideal wrote one frame per client and joke ($frames, want $((9 * n + 50)))" test "$frames" = $((9 * n + 50))
 expect "ws_ideal had no short write" test "$short" = 0
 # 4. wsload -F against jokes-pushd: the odd clients ask for PATH2 (the filtered row), the even
 # ones for PATH; with PATH2 filtering on another category than the published jokes' only the
