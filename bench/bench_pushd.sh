@@ -189,16 +189,20 @@ run_one() { # server N
 	LOAD_ARGS=
 	PATH2=
 	"start_$srv"
-	srvs() { tree "$SPID"; [ "$srv" = proxied ] && tree "$PPID_"; }
-	rss0=$(rss_of $(srvs))
+	srvs() { echo $(tree "$SPID"; [ "$srv" = proxied ] && tree "$PPID_"); }
+	# the server's processes, listed once for every figure of the run (as bench_million.sh)
+	local procs
+	procs=$(srvs)
+	rss0=$(rss_of $procs)
 	out="$D/$srv-$n.txt"
 	start_load "$n" "$out"
-	rss1=$(rss_of $(srvs))
-	cpu0=$(cpu_of $(srvs))
+	rss1=$(rss_of $procs)
+	cpu0=$(cpu_of $procs)
 	# the publish phase ends when every client is done reading, before they hang up (-X):
 	# the teardown of N connections is not a delivery's cost
 	until grep -q 'done reading' "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.05; done
-	cpu1=$(cpu_of $(srvs))
+	cpu1=$(cpu_of $procs)
+	[ "$(srvs)" = "$procs" ] || echo "# $srv N=$n: the server's processes changed during the run: $procs -> $(srvs)" | tee -a "$RES"
 	wait $WL
 	local conn=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' "$out")
 	read -r up50 up99 uall kp50 kp99 kall got <<<"$(medians "$out")"
