@@ -72,7 +72,6 @@ say "memory: $SERVER RSS $(awk -v a=$rss0 -v b=$rss1 -v n=$N 'BEGIN{printf "%.2f
 sleep $((HOLD - 6 > 1 ? HOLD - 6 : 1))
 cpu1=$(cpu_of $PROCS)
 [ "$(tree "$SPID")" = "$PROCS" ] || say "# warning: the server's processes changed during the hold"
-
 hz=$(getconf CLK_TCK)
 say "hold: $SERVER CPU $(awk -v a=$cpu0 -v b=$cpu1 -v hz=$hz -v s=$((HOLD - 8)) 'BEGIN{printf "%.2f s in %d s (%.1f %% of one core)", (b-a)/hz, s, (b-a)/hz/s*100}') with every client held"
 wait $WL

@@ -157,6 +157,9 @@ stop_servers() {
 	kill "$SPID" $(pgrep -P "$SPID"); wait "$SPID" 2>/dev/null; sleep 1
 }
 
+# wait until the running wsload ($WL) has said WORDS on standard error (or is gone)
+wsload_said() { until grep -q "$1" "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.05; done; }
+
 # wsload against the started server, in the background ($WL); returns once all are connected
 start_load() { # N out
 	# the last run's file says "connected" too: gone before the wait below can read it (a wsload
@@ -166,7 +169,7 @@ start_load() { # N out
 	"$ROOT/build/tools/wsload" -p "$PORT" -u "$URL" -n "$1" -m "$MSGS" -s 8 -i "${INTERVAL:-1000}" -w "${WAIT:-3}" \
 		-P "$PUB" -K -O "http://127.0.0.1:$PORT" -X 1000 ${LOAD_ARGS:-} ${PATH2:+-F "$PATH2"} >"$2" 2>"$D/wsload.err" &
 	WL=$!
-	until grep -q connected "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.2; done
+	wsload_said connected
 }
 
 # medians over the messages of wsload's columns: user p50 p99 all, kernel p50 p99 all; then the
@@ -200,7 +203,7 @@ run_one() { # server N
 	cpu0=$(cpu_of $procs)
 	# the publish phase ends when every client is done reading, before they hang up (-X):
 	# the teardown of N connections is not a delivery's cost
-	until grep -q 'done reading' "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.05; done
+	wsload_said 'done reading'
 	cpu1=$(cpu_of $procs)
 	[ "$(srvs)" = "$procs" ] || echo "# $srv N=$n: the server's processes changed during the run: $procs -> $(srvs)" | tee -a "$RES"
 	wait $WL
@@ -239,7 +242,7 @@ count_syscalls() { # server N joke_bytes
 	for p in $(pgrep -P "$SPID"); do args+=(-p "$p"); done
 	strace -c -f -o "$st" "${args[@]}" 2>/dev/null &
 	local sp=$!
-	until grep -q 'done reading' "$D/wsload.err" 2>/dev/null || ! kill -0 $WL 2>/dev/null; do sleep 0.05; done
+	wsload_said 'done reading'
 	kill -INT $sp; wait $sp 2>/dev/null
 	wait $WL
 	stop_servers "$srv"

@@ -37,20 +37,19 @@ void clients_close_all(struct worker *w)
 		clients_close(w, p, LWS_CLOSE_STATUS_GOINGAWAY);
 }
 
+/* One message of len payload bytes went to a client. */
+static void counted(struct worker *w, size_t len)
+{
+	stats_add(&w->st->sent, 1);
+	stats_add(&w->st->bytes_sent, (int64_t)len);
+}
+
 int clients_send(struct worker *w, struct pss *p, unsigned char *payload, size_t len)
 {
 	if (lws_write(p->wsi, payload, len, p->sse ? LWS_WRITE_HTTP : LWS_WRITE_TEXT) < (int)len)
 		return -1;
-	stats_add(&w->st->sent, 1);
-	stats_add(&w->st->bytes_sent, (int64_t)len);
+	counted(w, len);
 	return 0;
-}
-
-int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry *e)
-{
-	if (p->sse)
-		return clients_send(w, p, e->sse, e->sse_len);
-	return clients_send(w, p, e->buf + ring_pre, e->len);
 }
 
 /*
@@ -58,9 +57,10 @@ int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry 
  * once, not through lws_write(): per client and joke that saves lws's write
  * path, which reads several cache lines of a connection lws keeps apart from
  * ours (at 19 000 clients, most of what pushd spent above the reference's
- * CPU). Only when lws holds nothing of an earlier write (send_now()). What
- * the socket does not take is given to lws as raw bytes: it keeps them and
- * sends them when the socket is writable, as it does its own partial writes.
+ * CPU). Only when lws holds nothing of an earlier write: send_now() asks,
+ * and lws calls WRITEABLE only once it has sent what it held. What the
+ * socket does not take is given to lws as raw bytes: it keeps them and sends
+ * them when the socket is writable, as it does its own partial writes.
  * 0, or -1 when the connection failed.
  */
 static int send_frame(struct worker *w, struct pss *p, const struct ring_entry *e)
@@ -73,9 +73,13 @@ static int send_frame(struct worker *w, struct pss *p, const struct ring_entry *
 	rest = e->frame_len - (n < 0 ? 0 : (size_t)n);
 	if (rest && lws_write(p->wsi, e->frame + e->frame_len - rest, rest, LWS_WRITE_HTTP) < (int)rest)
 		return -1;
-	stats_add(&w->st->sent, 1);
-	stats_add(&w->st->bytes_sent, (int64_t)e->len);
+	counted(w, e->len);
 	return 0;
+}
+
+int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry *e)
+{
+	return p->sse ? clients_send(w, p, e->sse, e->sse_len) : send_frame(w, p, e);
 }
 
 /*
@@ -116,7 +120,7 @@ static int send_now(struct worker *w, struct pss *p)
 
 	if (!e || p->ping_due || p->gap_pending || lws_partial_buffered(p->wsi))
 		return 0;
-	if (p->sse ? clients_send_entry(w, p, e) : send_frame(w, p, e)) {
+	if (clients_send_entry(w, p, e)) {
 		p->close_code = -1;
 		lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 		return -1;

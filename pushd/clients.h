@@ -50,7 +50,11 @@ const struct ring_entry *clients_next(struct worker *w, struct pss *p);
  */
 int clients_send(struct worker *w, struct pss *p, unsigned char *payload, size_t len);
 
-/* Send a ring entry in p's form (frame or event): as clients_send(). */
+/*
+ * Send a ring entry in p's form: an event through lws, a WebSocket frame (built once in
+ * the ring) with pushd's own send() (clients.c). Only when lws holds nothing of an earlier
+ * write. 0, or -1 when the connection failed.
+ */
 int clients_send_entry(struct worker *w, struct pss *p, const struct ring_entry *e);
 
 /* Send a WebSocket ping (with a one-byte payload). 0, or -1 when the socket did not take it. */
