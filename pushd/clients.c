@@ -199,9 +199,9 @@ static uint64_t lead_of(struct worker *w)
  * memory once per joke (the send() between two clients leaves little of the
  * last one cached: at 19 000 clients a second walk, and the first touch of
  * each record, were most of this function's time), and the next record is
- * asked for ahead, while this client's send() runs. The lead (slow.h) is needed only
- * to judge a client already in a slowness window: then, once per scan, a
- * second walk finds it.
+ * asked for while this client's send() runs. The lead (slow.h) is needed
+ * only to judge a client already in a slowness window and past its backlog:
+ * then, once per scan, a second walk finds it.
  */
 void clients_scan(struct worker *w)
 {
